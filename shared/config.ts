@@ -1,0 +1,124 @@
+/**
+ * Cluster configuration, read from the Worker's vars.
+ *
+ * Parsed once per isolate and validated as a whole: a configuration that could
+ * never serve (R > N, N larger than the cluster, a typo in a number) fails at
+ * start with a message naming the var, instead of surfacing as odd quorum errors.
+ */
+export type Transport = "rpc" | "fetch";
+
+export interface Limits {
+  readonly maxKeyBytes: number;
+  readonly maxValueBytes: number;
+  readonly maxBodyBytes: number;
+}
+
+export interface ClusterConfig {
+  readonly nodes: readonly string[];
+  readonly replicas: number;
+  readonly readQuorum: number;
+  readonly writeQuorum: number;
+  readonly virtualNodes: number;
+  readonly replicaTimeoutMs: number;
+  readonly readRepairChance: number;
+  readonly transport: Transport;
+  readonly limits: Limits;
+  readonly faultsEnabled: boolean;
+  /** Undefined when no token is configured: the admin API is then disabled. */
+  readonly adminToken: string | undefined;
+}
+
+/** The vars as wrangler hands them over: everything is an optional string. */
+export type ConfigVars = Partial<Record<string, unknown>>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Node names become Durable Object names and URL path segments: keep them plain. */
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export function parseConfig(vars: ConfigVars): ClusterConfig {
+  const nodes = parseNodes(vars.NODES);
+  const replicas = integer(vars, "REPLICAS", 3, 1, 64);
+  const readQuorum = integer(vars, "READ_QUORUM", 2, 1, 64);
+  const writeQuorum = integer(vars, "WRITE_QUORUM", 2, 1, 64);
+  if (replicas > nodes.length) {
+    throw new ConfigError(`REPLICAS=${replicas} but NODES lists only ${nodes.length} node(s): N cannot exceed the cluster size`);
+  }
+  if (readQuorum > replicas) throw new ConfigError(`READ_QUORUM=${readQuorum} exceeds REPLICAS=${replicas}`);
+  if (writeQuorum > replicas) throw new ConfigError(`WRITE_QUORUM=${writeQuorum} exceeds REPLICAS=${replicas}`);
+
+  const transport = vars.REPLICA_TRANSPORT ?? "rpc";
+  if (transport !== "rpc" && transport !== "fetch") {
+    throw new ConfigError(`REPLICA_TRANSPORT must be "rpc" or "fetch", got ${JSON.stringify(transport)}`);
+  }
+  const token = vars.ADMIN_TOKEN;
+  if (token !== undefined && (typeof token !== "string" || token.length < 8)) {
+    throw new ConfigError("ADMIN_TOKEN must be a string of at least 8 characters");
+  }
+
+  return {
+    nodes,
+    replicas,
+    readQuorum,
+    writeQuorum,
+    virtualNodes: integer(vars, "VIRTUAL_NODES", 128, 1, 4096),
+    replicaTimeoutMs: integer(vars, "REPLICA_TIMEOUT_MS", 1000, 1, 60_000),
+    readRepairChance: fraction(vars, "READ_REPAIR_CHANCE", 0.1),
+    transport,
+    limits: {
+      maxKeyBytes: integer(vars, "MAX_KEY_BYTES", 512, 1, 2048),
+      maxValueBytes: integer(vars, "MAX_VALUE_BYTES", 128 * 1024, 1, 1024 * 1024),
+      maxBodyBytes: integer(vars, "MAX_BODY_BYTES", 256 * 1024, 64, 2 * 1024 * 1024),
+    },
+    faultsEnabled: boolean(vars, "FAULTS_ENABLED", false),
+    adminToken: token === "" ? undefined : (token as string | undefined),
+  };
+}
+
+function parseNodes(raw: unknown): string[] {
+  if (typeof raw !== "string" || raw.trim() === "") {
+    throw new ConfigError('NODES must list at least one node name, e.g. "node-1,node-2,node-3"');
+  }
+  const names = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) {
+    if (!NODE_NAME.test(name)) {
+      throw new ConfigError(`NODES contains ${JSON.stringify(name)}: node names are 1-63 of A-Z a-z 0-9 . _ - and start with a letter or digit`);
+    }
+  }
+  if (new Set(names).size !== names.length) throw new ConfigError("NODES lists a node twice");
+  return names;
+}
+
+export function isNodeName(name: string): boolean {
+  return NODE_NAME.test(name);
+}
+
+function integer(vars: ConfigVars, name: string, fallback: number, min: number, max: number): number {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "number" ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function fraction(vars: ConfigVars, name: string, fallback: number): number {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "number" ? raw : Number(String(raw).trim());
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function boolean(vars: ConfigVars, name: string, fallback: boolean): boolean {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === true || raw === "true" || raw === "1") return true;
+  if (raw === false || raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be "true" or "false", got ${JSON.stringify(raw)}`);
+}

@@ -1,0 +1,166 @@
+/**
+ * Quorum rules: how many replicas a request needs, and how a coordinator gathers
+ * them. Transport and timers are injected, so this runs unchanged in the router,
+ * in unit tests and in a simulator.
+ */
+
+/** A consistency level as a client writes it: `one`, `quorum`, `all` or a count 1..N. */
+export type ConsistencyLevel = "one" | "quorum" | "all" | number;
+
+/**
+ * The number of replicas a level needs out of `replicas`. `quorum` means the
+ * configured R or W (default 2 of 3), which is what a request without the
+ * parameter gets. Returns an error message for a level the cluster cannot meet.
+ */
+export function requiredReplicas(
+  level: string | undefined,
+  replicas: number,
+  configured: number,
+): { ok: true; required: number } | { ok: false; message: string } {
+  if (level === undefined || level === "quorum") return { ok: true, required: configured };
+  if (level === "one") return { ok: true, required: 1 };
+  if (level === "all") return { ok: true, required: replicas };
+  if (/^[1-9][0-9]{0,2}$/.test(level)) {
+    const n = Number(level);
+    if (n <= replicas) return { ok: true, required: n };
+    return { ok: false, message: `${n} replicas requested but each key has only ${replicas}` };
+  }
+  return { ok: false, message: `expected one, quorum, all or a number from 1 to ${replicas}, got ${JSON.stringify(level)}` };
+}
+
+export type ReplicaOutcome<T> =
+  | { readonly node: string; readonly ok: true; readonly value: T }
+  | { readonly node: string; readonly ok: false; readonly reason: string };
+
+export type ReplicaSuccess<T> = Extract<ReplicaOutcome<T>, { ok: true }>;
+
+/** Schedules `fn` after `ms` and returns a function that cancels it. */
+export type Schedule = (ms: number, fn: () => void) => () => void;
+
+export interface GatherOptions<T> {
+  /** Replicas in preference order. */
+  readonly nodes: readonly string[];
+  /** Successes needed before the gather resolves. */
+  readonly required: number;
+  /** How many replicas to ask at once at the start; more are asked only to replace failures. */
+  readonly initial: number;
+  readonly call: (node: string) => Promise<T>;
+  /** A replica that has not answered in this long counts as failed for this request. */
+  readonly timeoutMs: number;
+  readonly schedule: Schedule;
+}
+
+export interface Gathered<T> {
+  /** The first `required` successes, in the order they arrived. */
+  readonly replies: readonly ReplicaSuccess<T>[];
+  /**
+   * Every replica asked, once each has answered, failed or timed out. Resolves
+   * after the quorum, so stragglers can be awaited in `waitUntil` (to finish
+   * writes, or to read-repair the replicas that answered late).
+   */
+  readonly settled: Promise<readonly ReplicaOutcome<T>[]>;
+}
+
+/** Raised when the replicas that are left cannot make up the quorum any more. */
+export class QuorumError extends Error {
+  override readonly name = "QuorumError";
+
+  constructor(
+    readonly acked: number,
+    readonly required: number,
+    readonly asked: number,
+    readonly replicas: number,
+    readonly failures: readonly { node: string; reason: string }[],
+  ) {
+    super(`${acked} of ${replicas} replicas answered; ${required} required`);
+  }
+}
+
+/**
+ * Ask replicas until `required` of them succeed.
+ *
+ * The first `initial` replicas are asked in parallel. Each failure or timeout
+ * starts the next replica not yet asked, so a dead replica costs one timeout
+ * rather than failing the request. Resolves as soon as `required` succeed; fails
+ * as soon as the successes so far plus the replicas still pending or unasked
+ * cannot reach `required`.
+ */
+export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
+  const { nodes, required, call, timeoutMs, schedule } = options;
+  const outcomes: ReplicaOutcome<T>[] = [];
+  const successes: ReplicaSuccess<T>[] = [];
+  const started: Promise<void>[] = [];
+  let next = 0;
+  let pending = 0;
+  let done = false;
+
+  return new Promise<Gathered<T>>((resolve, reject) => {
+    const settled = (): Promise<readonly ReplicaOutcome<T>[]> =>
+      // Calls can be started while earlier ones settle, so wait until none is pending.
+      Promise.all(started).then(() => (pending === 0 ? outcomes : settled()));
+
+    const finish = (): void => {
+      if (done) return;
+      if (successes.length >= required) {
+        done = true;
+        resolve({ replies: successes.slice(0, required), settled: settled() });
+      } else if (successes.length + pending + (nodes.length - next) < required) {
+        done = true;
+        const failures = outcomes.filter((o) => !o.ok).map((o) => ({ node: o.node, reason: (o as { reason: string }).reason }));
+        reject(new QuorumError(successes.length, required, next, nodes.length, failures));
+      }
+    };
+
+    const ask = (node: string): void => {
+      pending++;
+      started.push(
+        raceTimeout(call(node), timeoutMs, schedule).then(
+          (value): ReplicaOutcome<T> => ({ node, ok: true, value }),
+          (error: unknown): ReplicaOutcome<T> => ({ node, ok: false, reason: describe(error) }),
+        ).then((outcome) => {
+          pending--;
+          outcomes.push(outcome);
+          if (outcome.ok) successes.push(outcome);
+          // A failure is replaced by the next replica only while the answer is still open.
+          else if (!done && next < nodes.length) ask(nodes[next++]!);
+          finish();
+        }),
+      );
+    };
+
+    if (required > nodes.length) {
+      done = true;
+      reject(new QuorumError(0, required, 0, nodes.length, []));
+      return;
+    }
+    const first = Math.min(Math.max(options.initial, required), nodes.length);
+    while (next < first) ask(nodes[next++]!);
+  });
+}
+
+class ReplicaTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function raceTimeout<T>(promise: Promise<T>, ms: number, schedule: Schedule): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = schedule(ms, () => reject(new ReplicaTimeout(ms)));
+    promise.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,47 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig, defineProject } from "vitest/config";
+
+/**
+ * Three kinds of tests:
+ * - unit: pure logic of shared/ and the simulator, in Node;
+ * - integration: the real router and ring node objects in workerd (vitest-pool-workers),
+ *   once per replica transport, plus a project that reads every replica on every read;
+ * - e2e: a real `wrangler dev` process driven over HTTP.
+ */
+
+// Shared test settings: short replica timeout so "slow" and "down" cost little time,
+// no random read-repair rolls so each test decides what it reads.
+const testVars = {
+  ADMIN_TOKEN: "test-admin-token",
+  FAULTS_ENABLED: "true",
+  REPLICA_TIMEOUT_MS: "250",
+  READ_REPAIR_CHANCE: "0",
+};
+
+function workersProject(name: string, include: string[], vars: Record<string, string>) {
+  return defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { ...testVars, ...vars } },
+      }),
+    ],
+    test: { name, include, testTimeout: 20_000 },
+  });
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      defineProject({
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+      }),
+      workersProject("rpc", ["test/integration/**/*.test.ts"], { REPLICA_TRANSPORT: "rpc" }),
+      workersProject("fetch", ["test/integration/data-path/**/*.test.ts"], { REPLICA_TRANSPORT: "fetch" }),
+      workersProject("read-all", ["test/integration/read-repair-chance.test.ts"], { READ_REPAIR_CHANCE: "1" }),
+      defineProject({
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
+      }),
+    ],
+  },
+});

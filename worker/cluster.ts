@@ -1,0 +1,62 @@
+import { parseConfig, type ClusterConfig } from "../shared/config";
+import { HybridClock } from "../shared/version";
+import type { Schedule } from "../shared/quorum";
+import { Coordinator } from "./coordinator";
+import { StaticMembership, type MembershipSource } from "./membership";
+import { replicaClient, type ReplicaClient } from "./replica-client";
+
+/** Everything the routes need, built once per isolate from its environment. */
+export interface Cluster {
+  readonly config: ClusterConfig;
+  readonly membership: MembershipSource;
+  readonly replicas: ReplicaClient;
+  readonly coordinator: Coordinator;
+  readonly namespace: DurableObjectNamespace<import("../durable/ring-node").RingNode>;
+}
+
+const clusters = new WeakMap<Env, Cluster>();
+
+/**
+ * The isolate's cluster for `env`. Built on first use rather than at module
+ * load because the platform forbids randomness (the clock's writer id) in global
+ * scope; the configuration itself is validated at load by `worker/index.ts`.
+ */
+export function clusterFor(env: Env): Cluster {
+  let cluster = clusters.get(env);
+  if (cluster === undefined) {
+    cluster = buildCluster(env, parseConfig(env as unknown as Record<string, unknown>));
+    clusters.set(env, cluster);
+  }
+  return cluster;
+}
+
+function buildCluster(env: Env, config: ClusterConfig): Cluster {
+  const membership = new StaticMembership(config.nodes, {
+    virtualNodes: config.virtualNodes,
+    replicas: config.replicas,
+  });
+  const replicas = replicaClient(env.RING_NODE, config.transport);
+  const coordinator = new Coordinator({
+    membership,
+    replicas,
+    clock: new HybridClock(writerId(), Date.now),
+    schedule,
+    random: Math.random,
+    replicaTimeoutMs: config.replicaTimeoutMs,
+    readRepairChance: config.readRepairChance,
+  });
+  return { config, membership, replicas, coordinator, namespace: env.RING_NODE };
+}
+
+const schedule: Schedule = (ms, fn) => {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
+};
+
+/** 48 random bits in base 36: unique per isolate in practice, short on the wire. */
+function writerId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  let n = 0;
+  for (const b of bytes) n = n * 256 + b;
+  return n.toString(36);
+}

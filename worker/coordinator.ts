@@ -1,0 +1,98 @@
+import { newestOf, supersedes, type Entry } from "../shared/entry";
+import { gather, type Schedule } from "../shared/quorum";
+import type { HybridClock, Version } from "../shared/version";
+import type { MembershipSource } from "./membership";
+import type { ReplicaClient } from "./replica-client";
+
+export interface CoordinatorDeps {
+  readonly membership: MembershipSource;
+  readonly replicas: ReplicaClient;
+  readonly clock: HybridClock;
+  readonly schedule: Schedule;
+  readonly random: () => number;
+  readonly replicaTimeoutMs: number;
+  readonly readRepairChance: number;
+}
+
+/** Work that may finish after the response: the request's `ctx.waitUntil`. */
+export type Background = (work: Promise<unknown>) => void;
+
+export interface ReadResult {
+  /** The newest entry among the replicas that answered; undefined if none had the key. */
+  readonly entry: Entry | undefined;
+}
+
+export interface WriteResult {
+  readonly version: Version;
+  readonly acked: number;
+}
+
+/**
+ * Coordinates one client operation against a key's replicas: the quorum read
+ * with read repair, and the quorum write. Holds no per-request state; one
+ * instance serves an isolate.
+ */
+export class Coordinator {
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  /**
+   * Asks the first R replicas of the preference list (all N on a read-repair
+   * roll), replacing any that fail or time out with the next one, and returns
+   * the newest version among the first R answers. Replicas that answered with an
+   * older version or nothing are repaired in the background.
+   */
+  async read(key: string, required: number, background: Background): Promise<ReadResult> {
+    const { membership, replicas, clock } = this.deps;
+    const nodes = (await membership.view()).ring.preferenceList(key);
+    const everyReplica = this.deps.random() < this.deps.readRepairChance;
+    const { replies, settled } = await gather({
+      nodes,
+      required,
+      initial: everyReplica ? nodes.length : required,
+      call: (node) => replicas.read(node, key),
+      timeoutMs: this.deps.replicaTimeoutMs,
+      schedule: this.deps.schedule,
+    });
+    const entry = newestOf(replies.map((r) => r.value));
+    if (entry !== undefined) clock.observe(entry.version);
+    background(settled.then((outcomes) => this.repair(key, outcomes)));
+    return { entry };
+  }
+
+  /** Sends `newest` to every replica that answered with something older. */
+  private async repair(
+    key: string,
+    outcomes: readonly { node: string; ok: boolean; value?: Entry | undefined }[],
+  ): Promise<void> {
+    const answered = outcomes.filter((o) => o.ok);
+    const newest = newestOf(answered.map((o) => o.value));
+    if (newest === undefined) return;
+    const stale = answered.filter((o) => o.value === undefined || supersedes(newest, o.value));
+    // A repair that fails is retried by the next read or by the nodes' own repair.
+    await Promise.allSettled(stale.map((o) => this.deps.replicas.write(o.node, key, newest)));
+  }
+
+  /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. */
+  write(key: string, value: string, required: number, background: Background): Promise<WriteResult> {
+    return this.replicate(key, { kind: "value", value, version: this.deps.clock.next() }, required, background);
+  }
+
+  /** A delete is a versioned tombstone, written like a value. */
+  delete(key: string, required: number, background: Background): Promise<WriteResult> {
+    return this.replicate(key, { kind: "tombstone", version: this.deps.clock.next() }, required, background);
+  }
+
+  private async replicate(key: string, entry: Entry, required: number, background: Background): Promise<WriteResult> {
+    const nodes = (await this.deps.membership.view()).ring.preferenceList(key);
+    const { replies, settled } = await gather({
+      nodes,
+      required,
+      initial: nodes.length,
+      call: (node) => this.deps.replicas.write(node, key, entry),
+      timeoutMs: this.deps.replicaTimeoutMs,
+      schedule: this.deps.schedule,
+    });
+    background(settled);
+    return { version: entry.version, acked: replies.length };
+  }
+}

@@ -1,0 +1,55 @@
+import { env as startupEnv } from "cloudflare:workers";
+import { Router, type IRequest } from "itty-router";
+import { parseConfig } from "../shared/config";
+import { HttpError } from "./http";
+import { readReplica, requireAdmin, setFault } from "./routes/admin";
+import { clusterInfo, health } from "./routes/cluster-info";
+import { deleteKey, getKey, putKey } from "./routes/store";
+
+export { RingNode } from "../durable/ring-node";
+
+// Fail at start, with the var's name, rather than on the first request.
+parseConfig(startupEnv as unknown as Record<string, unknown>);
+
+type Args = [Env, ExecutionContext];
+
+const router = Router<IRequest, Args>({
+  catch: toErrorResponse,
+});
+
+router
+  .get("/s/key", getKey)
+  .post("/s/key", putKey)
+  .delete("/s/key", deleteKey)
+  .all("/s/key", methodNotAllowed("GET, POST, DELETE"))
+  .get("/health", health)
+  .all("/health", methodNotAllowed("GET"))
+  .get("/cluster", clusterInfo)
+  .all("/cluster", methodNotAllowed("GET"))
+  .all("/admin/*", requireAdmin)
+  .post("/admin/nodes/:name/fault", setFault)
+  .all("/admin/nodes/:name/fault", methodNotAllowed("POST"))
+  .get("/admin/nodes/:name/d/read", readReplica)
+  .all("/admin/nodes/:name/d/read", methodNotAllowed("GET"))
+  .all("*", notFound);
+
+function methodNotAllowed(allow: string) {
+  return (request: IRequest): never => {
+    throw new HttpError(405, "method_not_allowed", `${request.method} is not allowed on ${new URL(request.url).pathname}; use ${allow}`, {}, { allow });
+  };
+}
+
+function notFound(request: IRequest): never {
+  throw new HttpError(404, "not_found", `no route ${request.method} ${new URL(request.url).pathname}`);
+}
+
+function toErrorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return error.toResponse();
+  // Anything else is ours, not the client's: say so without leaking internals.
+  console.error("unhandled error", error);
+  return new HttpError(500, "internal_error", error instanceof Error ? error.message : String(error)).toResponse();
+}
+
+export default {
+  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

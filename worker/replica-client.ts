@@ -1,0 +1,81 @@
+import type { Entry } from "../shared/entry";
+import { isEntry } from "../shared/entry";
+import type { Transport } from "../shared/config";
+import { NodePaths, type KeyedEntry, type ReadReply, type StabilizationReply, type WriteReply } from "../shared/wire";
+import type { RingNode } from "../durable/ring-node";
+
+/**
+ * How the router reaches a replica. Two transports carry the same operations:
+ * Workers RPC on the object stub (the default, and the faster: see
+ * docs/performance.md) and `stub.fetch` to the node's internal HTTP API.
+ */
+export interface ReplicaClient {
+  read(node: string, key: string): Promise<Entry | undefined>;
+  write(node: string, key: string, entry: Entry): Promise<WriteReply>;
+  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
+}
+
+/**
+ * Stubs are made per call: a stub is an I/O object bound to the request that
+ * made it, so an isolate cannot keep one across requests (and one that saw an
+ * error may stay broken). `getByName` is local and cheap.
+ */
+export function replicaClient(namespace: DurableObjectNamespace<RingNode>, transport: Transport): ReplicaClient {
+  return transport === "rpc" ? new RpcReplicaClient(namespace) : new FetchReplicaClient(namespace);
+}
+
+class RpcReplicaClient implements ReplicaClient {
+  constructor(private readonly namespace: DurableObjectNamespace<RingNode>) {}
+
+  async read(node: string, key: string): Promise<Entry | undefined> {
+    const reply = await this.namespace.getByName(node).read(key);
+    return reply.entry ?? undefined;
+  }
+
+  write(node: string, key: string, entry: Entry): Promise<WriteReply> {
+    return this.namespace.getByName(node).write(key, entry);
+  }
+
+  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply> {
+    return this.namespace.getByName(node).stabilize(entries);
+  }
+}
+
+/** The hostname is ignored by the object; it only makes the URL absolute. */
+const ORIGIN = "https://ring-node";
+
+class FetchReplicaClient implements ReplicaClient {
+  constructor(private readonly namespace: DurableObjectNamespace<RingNode>) {}
+
+  async read(node: string, key: string): Promise<Entry | undefined> {
+    const url = `${ORIGIN}${NodePaths.read}?key=${encodeURIComponent(key)}`;
+    const reply = await this.call<ReadReply>(node, url);
+    if (reply.entry !== null && !isEntry(reply.entry)) throw new Error(`${node} returned a malformed entry`);
+    return reply.entry ?? undefined;
+  }
+
+  write(node: string, key: string, entry: Entry): Promise<WriteReply> {
+    const body =
+      entry.kind === "value"
+        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version } }
+        : { path: NodePaths.delete, payload: { key, version: entry.version } };
+    return this.call<WriteReply>(node, `${ORIGIN}${body.path}`, body.payload);
+  }
+
+  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply> {
+    return this.call<StabilizationReply>(node, `${ORIGIN}${NodePaths.stabilization}`, { entries });
+  }
+
+  private async call<T>(node: string, url: string, payload?: unknown): Promise<T> {
+    const init: RequestInit =
+      payload === undefined
+        ? { method: "GET" }
+        : { method: "POST", body: JSON.stringify(payload), headers: { "content-type": "application/json" } };
+    const response = await this.namespace.getByName(node).fetch(url, init);
+    if (!response.ok) {
+      const detail = await response.json<{ error?: { message?: string } }>().catch(() => undefined);
+      throw new Error(detail?.error?.message ?? `${node} answered ${response.status}`);
+    }
+    return response.json<T>();
+  }
+}

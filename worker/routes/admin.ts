@@ -1,0 +1,99 @@
+import type { IRequest } from "itty-router";
+import type { Entry } from "../../shared/entry";
+import { formatVersion } from "../../shared/version";
+import type { Fault } from "../../shared/wire";
+import { replicaClient } from "../replica-client";
+import { clusterFor, type Cluster } from "../cluster";
+import { badRequest, HttpError, json } from "../http";
+import { keyFromQuery } from "../request";
+
+/**
+ * Operator routes under /admin, all behind `Authorization: Bearer <ADMIN_TOKEN>`.
+ * Without a configured token the whole admin API is off (403); fault injection
+ * additionally needs FAULTS_ENABLED.
+ */
+
+export async function requireAdmin(request: IRequest, env: Env): Promise<void> {
+  const { adminToken } = clusterFor(env).config;
+  if (adminToken === undefined) {
+    throw new HttpError(403, "admin_disabled", "the admin API is disabled: set the ADMIN_TOKEN secret to enable it");
+  }
+  const header = request.headers.get("authorization") ?? "";
+  const token = header.startsWith("Bearer ") ? header.slice(7) : undefined;
+  if (token === undefined || !(await sameSecret(token, adminToken))) {
+    throw new HttpError(401, "unauthorized", "missing or wrong bearer token", {}, {
+      "www-authenticate": 'Bearer realm="ringkv admin"',
+    });
+  }
+}
+
+/** POST /admin/nodes/:name/fault {"mode":"down"|"slow"|"up","delayMs"?} */
+export async function setFault(request: IRequest, env: Env): Promise<Response> {
+  const cluster = clusterFor(env);
+  if (!cluster.config.faultsEnabled) {
+    throw new HttpError(403, "faults_disabled", "fault injection is disabled: set FAULTS_ENABLED=true (never in production)");
+  }
+  const name = knownNode(cluster, request.params.name);
+  const fault = parseFault(await request.json().catch(() => undefined), cluster.config.replicaTimeoutMs);
+  const stats = await cluster.namespace.getByName(name).setFault(fault);
+  return json({ node: name, fault: stats.fault });
+}
+
+/** GET /admin/nodes/:name/d/read?key=K: one replica's own copy, through its internal HTTP API. */
+export async function readReplica(request: IRequest, env: Env): Promise<Response> {
+  const cluster = clusterFor(env);
+  const name = knownNode(cluster, request.params.name);
+  const key = keyFromQuery(request.query, cluster.config.limits);
+  let entry: Entry | undefined;
+  try {
+    entry = await replicaClient(cluster.namespace, "fetch").read(name, key);
+  } catch (error) {
+    throw new HttpError(502, "replica_unavailable", `${name}: ${(error as Error).message}`);
+  }
+  return json({ node: name, key, ...describeEntry(entry) });
+}
+
+function describeEntry(entry: Entry | undefined): Record<string, unknown> {
+  if (entry === undefined) return { present: false, tombstone: false };
+  const version = formatVersion(entry.version);
+  if (entry.kind === "tombstone") return { present: true, tombstone: true, version };
+  return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version };
+}
+
+export function knownNode(cluster: Cluster, name: string | undefined): string {
+  if (name === undefined || !cluster.config.nodes.includes(name)) {
+    throw new HttpError(404, "unknown_node", `no node named ${JSON.stringify(name)}; see GET /cluster`);
+  }
+  return name;
+}
+
+function parseFault(body: unknown, replicaTimeoutMs: number): Fault {
+  const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  switch (fields.mode) {
+    case "up":
+      return { mode: "up" };
+    case "down":
+      return { mode: "down" };
+    case "slow": {
+      // By default, slow enough that every replica call misses its deadline.
+      const delayMs = fields.delayMs ?? replicaTimeoutMs * 2;
+      if (!Number.isInteger(delayMs) || (delayMs as number) < 0 || (delayMs as number) > 30_000) {
+        throw badRequest("delayMs must be an integer from 0 to 30000", "invalid_fault");
+      }
+      return { mode: "slow", delayMs: delayMs as number };
+    }
+    default:
+      throw badRequest('body must be {"mode": "up" | "down" | "slow", "delayMs"?: number}', "invalid_fault");
+  }
+}
+
+/** Compares secrets in time independent of where they differ. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  // Hash first so the comparison also hides the expected length.
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
