@@ -18,7 +18,7 @@ const testVars = {
   READ_REPAIR_CHANCE: "0",
 };
 
-function workersProject(name: string, include: string[], vars: Record<string, string>) {
+function workersProject(name: string, include: string[], vars: Record<string, string>, exclude: string[] = []) {
   return defineProject({
     plugins: [
       cloudflareTest({
@@ -26,7 +26,7 @@ function workersProject(name: string, include: string[], vars: Record<string, st
         miniflare: { bindings: { ...testVars, ...vars } },
       }),
     ],
-    test: { name, include, testTimeout: 20_000 },
+    test: { name, include, exclude, testTimeout: 20_000 },
   });
 }
 
@@ -36,7 +36,9 @@ export default defineConfig({
       defineProject({
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
       }),
-      workersProject("rpc", ["test/integration/**/*.test.ts"], { REPLICA_TRANSPORT: "rpc" }),
+      workersProject("rpc", ["test/integration/**/*.test.ts"], { REPLICA_TRANSPORT: "rpc" }, [
+        "test/integration/read-repair-chance.test.ts",
+      ]),
       workersProject("fetch", ["test/integration/data-path/**/*.test.ts"], { REPLICA_TRANSPORT: "fetch" }),
       workersProject("read-all", ["test/integration/read-repair-chance.test.ts"], { READ_REPAIR_CHANCE: "1" }),
       defineProject({

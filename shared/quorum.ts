@@ -104,7 +104,10 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       if (successes.length >= required) {
         done = true;
         resolve({ replies: successes.slice(0, required), settled: settled() });
-      } else if (successes.length + pending + (nodes.length - next) < required) {
+      } else if (pending === 0 && successes.length + (nodes.length - next) < required) {
+        // Impossible now, but report only once the replicas in flight have
+        // answered or timed out: a client told "0 acknowledged" while a write
+        // was landing on a replica would draw the wrong conclusion.
         done = true;
         const failures = outcomes.filter((o) => !o.ok).map((o) => ({ node: o.node, reason: (o as { reason: string }).reason }));
         reject(new QuorumError(successes.length, required, next, nodes.length, failures));

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { allUp, eventually, expectError, freshKey, get, put, del, replicaCopy, replicasOf, setFault } from "../helpers";
+
+afterEach(allUp);
+
+describe("with one of a key's three replicas down", () => {
+  it.each([0, 1, 2])("writes and reads succeed at quorum when replica #%i is down", async (position) => {
+    const key = freshKey("one-down");
+    const down = replicasOf(key)[position]!;
+    await setFault(down, { mode: "down" });
+
+    const written = await put(key, "survives");
+    expect(written.status).toBe(200);
+    expect(await written.json()).toMatchObject({ acked: 2, required: 2 });
+
+    const read = await get(key);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ value: "survives" });
+    expect((await del(key)).status).toBe(200);
+  });
+
+  it("a slow replica is skipped after the replica timeout and the next one answers", async () => {
+    const key = freshKey("slow");
+    await put(key, "v", "?w=all");
+    await setFault(replicasOf(key)[0]!, { mode: "slow" });
+    const read = await get(key);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ value: "v" });
+  });
+
+  it("w=all cannot be met and says so", async () => {
+    const key = freshKey("all");
+    await setFault(replicasOf(key)[2]!, { mode: "down" });
+    const body = await expectError(await put(key, 1, "?w=all"), 503, "quorum_not_reached");
+    expect(body.error).toMatchObject({ acked: 2, required: 3, replicas: 3 });
+  });
+});
+
+describe("with two of a key's three replicas down", () => {
+  it("a write answers 503 saying how many acknowledged, and that it may be partly applied", async () => {
+    const key = freshKey("two-down");
+    const [a, b, c] = replicasOf(key);
+    await setFault(a!, { mode: "down" });
+    await setFault(b!, { mode: "down" });
+
+    const response = await put(key, "partial");
+    expect(response.headers.get("retry-after")).toBe("1");
+    const body = await expectError(response, 503, "quorum_not_reached");
+    expect(body.error).toMatchObject({ operation: "write", acked: 1, required: 2, replicas: 3 });
+    expect(body.error.message).toContain("1 of 3 replicas acknowledged; 2 required");
+    expect(body.error.message).toContain("may have been applied");
+    expect(body.error.failures).toEqual(
+      expect.arrayContaining([
+        { node: a, reason: expect.stringContaining("down") },
+        { node: b, reason: expect.stringContaining("down") },
+      ]),
+    );
+    // The surviving replica did apply it: exactly what the message warns about.
+    expect(await replicaCopy(c!, key)).toMatchObject({ present: true, value: "partial" });
+  });
+
+  it("a read answers 503 with the counts", async () => {
+    const key = freshKey("two-down-read");
+    await put(key, "v", "?w=all");
+    await setFault(replicasOf(key)[0]!, { mode: "down" });
+    await setFault(replicasOf(key)[1]!, { mode: "down" });
+    const body = await expectError(await get(key), 503, "quorum_not_reached");
+    expect(body.error).toMatchObject({ operation: "read", acked: 1, required: 2, replicas: 3 });
+    // One replica is still enough for r=one.
+    expect((await get(key, "&r=one")).status).toBe(200);
+  });
+
+  it("a delete answers 503 too, and the value is still there once the nodes are back", async () => {
+    const key = freshKey("two-down-delete");
+    await put(key, "kept", "?w=all");
+    const [a, b, c] = replicasOf(key);
+    await setFault(a!, { mode: "down" });
+    await setFault(c!, { mode: "down" });
+    await expectError(await del(key), 503, "quorum_not_reached");
+    await allUp();
+    // b took the tombstone; a quorum read that meets it sees the delete, one that does not still sees the value.
+    // Either way, the next quorum operations converge: a write after the failed delete wins.
+    expect((await put(key, "rewritten")).status).toBe(200);
+    await eventually(async () => expect(await (await get(key)).json()).toMatchObject({ value: "rewritten" }));
+    expect(b).toBeDefined();
+  });
+});
