@@ -53,7 +53,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
   if (transport !== "rpc" && transport !== "fetch") {
     throw new ConfigError(`REPLICA_TRANSPORT must be "rpc" or "fetch", got ${JSON.stringify(transport)}`);
   }
-  const token = vars.ADMIN_TOKEN;
+  const token = vars.ADMIN_TOKEN === "" ? undefined : vars.ADMIN_TOKEN;
   if (token !== undefined && (typeof token !== "string" || token.length < 8)) {
     throw new ConfigError("ADMIN_TOKEN must be a string of at least 8 characters");
   }
@@ -73,7 +73,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
       maxBodyBytes: integer(vars, "MAX_BODY_BYTES", 256 * 1024, 64, 2 * 1024 * 1024),
     },
     faultsEnabled: boolean(vars, "FAULTS_ENABLED", false),
-    adminToken: token === "" ? undefined : (token as string | undefined),
+    adminToken: token as string | undefined,
   };
 }
 

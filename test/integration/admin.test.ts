@@ -1,0 +1,82 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../../worker/index";
+import { ADMIN, allUp, api, expectError, freshKey, put, replicaCopy, replicasOf } from "./helpers";
+
+afterEach(allUp);
+
+/** The same router under different vars: how a deployment without a token or faults behaves. */
+async function withVars(vars: Partial<Env>, path: string, init?: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`http://ringkv.test${path}`, init), { ...env, ...vars }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const faultDown = { method: "POST", body: JSON.stringify({ mode: "down" }) };
+
+describe("admin authentication", () => {
+  it("401 without a token or with a wrong one, and nothing changes", async () => {
+    const missing = await api("/admin/nodes/node-1/fault", faultDown);
+    await expectError(missing, 401, "unauthorized");
+    expect(missing.headers.get("www-authenticate")).toContain("Bearer");
+    await expectError(await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: "Bearer nope-nope-nope" } }), 401, "unauthorized");
+    await expectError(await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: `Basic ${env.ADMIN_TOKEN}` } }), 401, "unauthorized");
+    await expectError(await api("/admin/nodes/node-1/d/read?key=k"), 401, "unauthorized");
+    expect((await env.RING_NODE.getByName("node-1").stats()).fault).toEqual({ mode: "up" });
+  });
+
+  it("403 for every admin route when no ADMIN_TOKEN is configured", async () => {
+    for (const token of [undefined, ""]) {
+      await expectError(await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/fault", { ...faultDown, headers: ADMIN }), 403, "admin_disabled");
+      await expectError(await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/d/read?key=k", { headers: ADMIN }), 403, "admin_disabled");
+    }
+  });
+
+  it("403 for fault injection where FAULTS_ENABLED is false, as in a production deploy", async () => {
+    const response = await withVars({ FAULTS_ENABLED: "false" }, "/admin/nodes/node-1/fault", { ...faultDown, headers: ADMIN });
+    await expectError(response, 403, "faults_disabled");
+    expect((await env.RING_NODE.getByName("node-1").stats()).fault).toEqual({ mode: "up" });
+  });
+});
+
+describe("POST /admin/nodes/:name/fault", () => {
+  const fault = (node: string, body: unknown) => api(`/admin/nodes/${node}/fault`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+
+  it("sets and clears a fault, and says what is now in force", async () => {
+    expect(await (await fault("node-2", { mode: "down" })).json()).toEqual({ node: "node-2", fault: { mode: "down" } });
+    expect(await (await fault("node-2", { mode: "slow", delayMs: 50 })).json()).toEqual({ node: "node-2", fault: { mode: "slow", delayMs: 50 } });
+    expect(await (await fault("node-2", { mode: "up" })).json()).toEqual({ node: "node-2", fault: { mode: "up" } });
+  });
+
+  it("400 for an unknown mode or a bad delay, 404 for an unknown node", async () => {
+    await expectError(await fault("node-1", { mode: "sideways" }), 400, "invalid_fault");
+    await expectError(await fault("node-1", {}), 400, "invalid_fault");
+    await expectError(await fault("node-1", { mode: "slow", delayMs: -5 }), 400, "invalid_fault");
+    await expectError(await fault("node-1", { mode: "slow", delayMs: 10 ** 9 }), 400, "invalid_fault");
+    await expectError(await api("/admin/nodes/node-1/fault", { method: "POST", headers: ADMIN, body: "{oops" }), 400, "invalid_fault");
+    await expectError(await fault("node-99", { mode: "down" }), 404, "unknown_node");
+  });
+});
+
+describe("GET /admin/nodes/:name/d/read", () => {
+  it("shows one replica's own copy: value and version, tombstone, or absence", async () => {
+    const key = freshKey("inspect");
+    const { version } = await (await put(key, { n: 1 }, "?w=all")).json<{ version: string }>();
+    const [replica] = replicasOf(key);
+    expect(await replicaCopy(replica!, key)).toEqual({ node: replica, key, present: true, tombstone: false, value: { n: 1 }, version });
+    const outsider = ["node-1", "node-2", "node-3", "node-4", "node-5"].find((n) => !replicasOf(key).includes(n))!;
+    expect(await replicaCopy(outsider, key)).toEqual({ node: outsider, key, present: false, tombstone: false });
+  });
+
+  it("says when the replica cannot answer", async () => {
+    await api("/admin/nodes/node-3/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "down" }) });
+    const body = await expectError(await api("/admin/nodes/node-3/d/read?key=k", { headers: ADMIN }), 502, "replica_unavailable");
+    expect(body.error.message).toContain("node-3 is down");
+  });
+
+  it("validates the key like the public API", async () => {
+    await expectError(await api("/admin/nodes/node-1/d/read", { headers: ADMIN }), 400, "missing_key");
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../shared/config";
+
+const NODES = "n1,n2,n3,n4,n5";
+
+describe("parseConfig", () => {
+  it("has the seed's defaults: N=3, R=2, W=2, 128 virtual nodes, RPC transport", () => {
+    expect(parseConfig({ NODES })).toMatchObject({
+      nodes: ["n1", "n2", "n3", "n4", "n5"],
+      replicas: 3,
+      readQuorum: 2,
+      writeQuorum: 2,
+      virtualNodes: 128,
+      transport: "rpc",
+      faultsEnabled: false,
+      adminToken: undefined,
+      limits: { maxKeyBytes: 512, maxValueBytes: 131072 },
+    });
+  });
+
+  it.each([
+    [{ NODES, READ_QUORUM: "4" }, "READ_QUORUM=4 exceeds REPLICAS=3"],
+    [{ NODES, WRITE_QUORUM: "5" }, "WRITE_QUORUM=5 exceeds REPLICAS=3"],
+    [{ NODES: "a,b", REPLICAS: "3" }, "REPLICAS=3 but NODES lists only 2 node(s)"],
+    [{ NODES: "" }, "NODES must list at least one node"],
+    [{ NODES: "a,a,b" }, "NODES lists a node twice"],
+    [{ NODES: "a,b/c,d" }, 'NODES contains "b/c"'],
+    [{ NODES, REPLICAS: "three" }, 'REPLICAS must be an integer from 1 to 64, got "three"'],
+    [{ NODES, READ_REPAIR_CHANCE: "2" }, "READ_REPAIR_CHANCE must be a number from 0 to 1"],
+    [{ NODES, REPLICA_TRANSPORT: "grpc" }, 'REPLICA_TRANSPORT must be "rpc" or "fetch"'],
+    [{ NODES, FAULTS_ENABLED: "yes" }, 'FAULTS_ENABLED must be "true" or "false"'],
+    [{ NODES, ADMIN_TOKEN: "short" }, "ADMIN_TOKEN must be a string of at least 8 characters"],
+  ])("refuses %j: %s", (vars, message) => {
+    expect(() => parseConfig(vars)).toThrow(ConfigError);
+    expect(() => parseConfig(vars)).toThrow(message);
+  });
+
+  it("treats an empty ADMIN_TOKEN as none: the admin API stays off", () => {
+    expect(parseConfig({ NODES, ADMIN_TOKEN: "" }).adminToken).toBeUndefined();
+  });
+});
