@@ -9,7 +9,9 @@ afterEach(allUp);
 /** The same router under different vars: how a deployment without a token or faults behaves. */
 async function withVars(vars: Partial<Env>, path: string, init?: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://ringkv.test${path}`, init), { ...env, ...vars }, ctx);
+  // The handler's type expects an incoming request's cf properties; a test request has none.
+  const request = new Request(`http://ringkv.test${path}`, init) as Parameters<typeof worker.fetch>[0];
+  const response = await worker.fetch(request, { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
