@@ -98,3 +98,23 @@ describe("npm run dev, driven with the README's curl lines", () => {
     expect(await curl("http://127.0.0.1:8787/s/key?key=kept")).toMatchObject({ status: 200, body: { value: { n: 1 } } });
   });
 });
+
+describe("wrangler dev with an impossible configuration", () => {
+  it("fails at start with a message naming the var", async () => {
+    const inspector = await freePort();
+    const child = spawn("npx", ["wrangler", "dev", "--port", String(await freePort()), "--inspector-port", String(inspector), "--var", "READ_QUORUM:5"], {
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes("READ_QUORUM=5 exceeds REPLICAS=3") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    expect(output).toContain("READ_QUORUM=5 exceeds REPLICAS=3");
+  });
+});
