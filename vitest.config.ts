@@ -11,11 +11,25 @@ import { defineConfig, defineProject } from "vitest/config";
 
 // Shared test settings: short replica timeout so "slow" and "down" cost little time,
 // no random read-repair rolls so each test decides what it reads.
+//
+// SWIM periods are 10 minutes, so node alarms never fire on their own during a test:
+// tests step protocol periods with runDurableObjectAlarm, and an alarm run early acts at
+// its due time (see durable/ring-node.ts). Every other protocol duration keeps its
+// production ratio to the period (1 s period: 500 ms ping timeout, 30 s push-pull...).
+const PERIOD = 600_000;
 const testVars = {
   ADMIN_TOKEN: "test-admin-token",
   FAULTS_ENABLED: "true",
   REPLICA_TIMEOUT_MS: "250",
   READ_REPAIR_CHANCE: "0",
+  PROTOCOL_PERIOD_MS: String(PERIOD),
+  PING_TIMEOUT_MS: String(PERIOD / 2),
+  PUSH_PULL_INTERVAL_MS: String(PERIOD * 30),
+  JOIN_RETRY_MS: String(PERIOD * 2),
+  DEAD_MEMBER_RETENTION_MS: String(PERIOD * 3600),
+  REPAIR_INTERVAL_MS: String(PERIOD * 10),
+  // Long enough that only a replica's view digest makes a router refresh early.
+  MEMBERSHIP_TTL_MS: "600000",
 };
 
 function workersProject(name: string, include: string[], vars: Record<string, string>, exclude: string[] = []) {

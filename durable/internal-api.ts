@@ -1,7 +1,7 @@
 import { isEntry, type Entry } from "../shared/entry";
 import { isVersion } from "../shared/version";
 import { NodePaths, type ReplicaOperations } from "../shared/wire";
-import { NodeDownError } from "./fault-switch";
+import { NodeDownError, PartitionError } from "./fault-switch";
 
 /**
  * A node's internal HTTP API: the replica operations under the seed's `d/...`
@@ -41,7 +41,9 @@ export async function serveInternalApi(node: ReplicaOperations, request: Request
         return json({ error: { code: "not_found", message: `no internal route ${request.method} ${url.pathname}` } }, 404);
     }
   } catch (error) {
-    if (error instanceof NodeDownError) return json({ error: { code: "node_down", message: error.message } }, 503);
+    if (error instanceof NodeDownError || error instanceof PartitionError) {
+      return json({ error: { code: "node_down", message: error.message } }, 503);
+    }
     if (error instanceof TypeError || error instanceof SyntaxError) {
       return json({ error: { code: "bad_request", message: error.message } }, 400);
     }

@@ -66,6 +66,26 @@ export class ReplicaStore {
     });
   }
 
+  /**
+   * Forgets a key entirely: for a replica that handed the key to its new owners,
+   * and for tombstones past their grace period. Never for a client's delete.
+   */
+  remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.sql.exec("DELETE FROM entries WHERE key = ?", key);
+    if (entry.kind === "tombstone") this.tombstones--;
+    this.entries.delete(key);
+  }
+
+  /** Up to `limit` held keys after `cursor` in key order, for sweeps that resume where they stopped. */
+  keysAfter(cursor: string, limit: number): string[] {
+    return this.sql
+      .exec<{ key: string }>("SELECT key FROM entries WHERE key > ? ORDER BY key LIMIT ?", cursor, limit)
+      .toArray()
+      .map((row) => row.key);
+  }
+
   get liveCount(): number {
     return this.entries.size - this.tombstones;
   }

@@ -1,91 +1,334 @@
 import { DurableObject } from "cloudflare:workers";
+import { parseConfig, type ClusterConfig } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
+import { Ring } from "../shared/ring";
+import type { Envelope, MembershipEvent } from "../shared/swim";
+import { Timetable } from "../shared/timetable";
+import { ringMembers, viewDigest } from "../shared/view";
 import type {
+  DigestReply,
   Fault,
   KeyedEntry,
+  KeyVersion,
+  MembershipReply,
   NodeStats,
   ReadReply,
   ReplicaOperations,
   StabilizationReply,
   WriteReply,
 } from "../shared/wire";
-import { ReplicaStore } from "./replica-store";
-import { serveInternalApi } from "./internal-api";
 import { FaultSwitch } from "./fault-switch";
+import { serveInternalApi } from "./internal-api";
+import { Rebalancer, type PeerClient } from "./rebalancer";
+import { ReplicaStore } from "./replica-store";
+import { SwimHost } from "./swim-host";
+
+/** The periodic jobs multiplexed on the object's one alarm. */
+type Job = "period" | "swim" | "repair" | "rebalance";
 
 /**
- * One node of the ring: a replica of every key whose preference list names it.
+ * One node of the ring: a replica of every key whose preference list names it,
+ * and a SWIM member that watches the others.
  *
- * Its operations are the RPC methods below; `fetch` serves the same operations
- * as an internal HTTP API. Neither is reachable from the public routes: only
- * code holding the RING_NODE binding (the router) can reach an object.
+ * Its operations are the RPC methods below; `fetch` serves the replica
+ * operations as an internal HTTP API. Neither is reachable from the public
+ * routes: only code holding the RING_NODE binding (the router, other nodes) can
+ * reach an object.
+ *
+ * Time: the protocol clock is `Date.now()`, except that an alarm acts at the
+ * time it was due even when it runs early. The platform never runs alarms
+ * early; a test driver does (`runDurableObjectAlarm`), which is how tests step
+ * whole protocol periods deterministically with periods too long to free-run.
  */
 export class RingNode extends DurableObject<Env> implements ReplicaOperations {
+  private readonly config: ClusterConfig;
   private readonly store: ReplicaStore;
   private readonly faults: FaultSwitch;
+  private readonly gossip: SwimHost;
+  private readonly rebalancer: Rebalancer;
+  private readonly timetable = new Timetable<Job>();
+  /** The ring as of the last handoff; the next handoff moves what changed since. */
+  private settledRing: Ring | undefined;
+  private ring: Ring | undefined;
+  private digest = "";
+  private armedAt: number | undefined;
+  private clockFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // SQLite calls are synchronous, so loading needs no blockConcurrencyWhile:
-    // no request can run before the constructor returns.
+    this.config = parseConfig(env as unknown as Record<string, unknown>);
+    // SQLite calls are synchronous: the replicas are loaded before any request runs.
     this.store = new ReplicaStore(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
+    this.gossip = new SwimHost({
+      self: this.name,
+      config: this.config.swim,
+      kv: ctx.storage.kv,
+      random: Math.random,
+      now: () => this.now(),
+      link: (envelope, timeoutMs) => this.link(envelope, timeoutMs),
+      canReach: (peer) => this.faults.canReach(peer),
+      onChange: (events) => this.membershipChanged(events),
+    });
+    this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
+    if (!this.faults.crashed) this.start();
   }
 
-  /** The name the router addressed this object by (its ring member name). */
+  /** The name the router addressed this object by: its ring member name. */
   get name(): string {
     return this.ctx.id.name ?? this.ctx.id.toString();
   }
 
+  // ---- replica operations (the router) -------------------------------------
+
   async read(key: string): Promise<ReadReply> {
     requireKey(key);
-    await this.faults.admit(this.name);
-    return { entry: this.store.get(key) ?? null };
+    await this.faults.admitData(this.name);
+    return { entry: this.store.get(key) ?? null, view: this.digest };
   }
 
   async write(key: string, entry: Entry): Promise<WriteReply> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
-    await this.faults.admit(this.name);
+    await this.faults.admitData(this.name);
     const applied = this.store.apply(key, entry);
-    return { applied, version: this.store.get(key)!.version };
+    return { applied, version: this.store.get(key)!.version, view: this.digest };
   }
 
-  async stabilize(entries: readonly KeyedEntry[]): Promise<StabilizationReply> {
+  async stabilize(entries: readonly KeyedEntry[], from?: string): Promise<StabilizationReply> {
     if (!Array.isArray(entries)) throw new TypeError("stabilize: expected an array of entries");
     for (const item of entries) {
       requireKey(item?.key);
       if (!isEntry(item.entry)) throw new TypeError("stabilize: malformed entry");
     }
-    await this.faults.admit(this.name);
+    if (from === undefined) await this.faults.admitData(this.name);
+    else this.faults.admitPeer(this.name, from);
     return { received: entries.length, applied: this.store.applyAll(entries) };
   }
 
-  /** This replica's own copy of `key`, whatever its fault mode: for operators and tests. */
-  inspect(key: string): ReadReply {
-    requireKey(key);
-    return { entry: this.store.get(key) ?? null };
+  /** Anti-entropy: a peer's versions of some keys against ours. */
+  compare(items: readonly KeyVersion[], from: string): DigestReply {
+    this.faults.admitPeer(this.name, from);
+    return this.rebalancer.answer(items);
   }
 
+  // ---- membership (other nodes, the router, operators) ---------------------
+
+  /** A SWIM message from a peer; returns our replies to it. */
+  async swim(envelope: Envelope): Promise<Envelope[]> {
+    this.faults.admitPeer(this.name, envelope.from);
+    const replies = await this.gossip.receive(envelope);
+    this.arm();
+    return replies;
+  }
+
+  /** This node's membership view, for routers building their ring. */
+  membership(): MembershipReply {
+    this.faults.admitPeer(this.name, undefined);
+    return { node: this.name, members: this.gossip.members(), view: this.digest };
+  }
+
+  /** Joins the cluster through `introducers` (an operator adding this node). */
+  async join(introducers: readonly string[]): Promise<NodeStats> {
+    this.faults.admitPeer(this.name, undefined);
+    await this.gossip.join(introducers);
+    this.arm();
+    return this.stats();
+  }
+
+  /** Graceful leave: hand every key to the ring without this node, then announce it and go quiet. */
+  async leave(): Promise<{ handedOff: number; stats: NodeStats }> {
+    this.faults.admitPeer(this.name, undefined);
+    const others = ringMembers(this.gossip.members()).filter((name) => name !== this.name);
+    const handedOff = await this.rebalancer.drain(this.buildRing(others));
+    await this.gossip.leave();
+    this.timetable.cancel("period");
+    this.timetable.cancel("repair");
+    this.timetable.cancel("rebalance");
+    this.arm();
+    return { handedOff, stats: this.stats() };
+  }
+
+  // ---- operators -----------------------------------------------------------
+
+  /** This replica's own copy of `key`, whatever its fault mode. */
+  inspect(key: string): ReadReply {
+    requireKey(key);
+    return { entry: this.store.get(key) ?? null, view: this.digest };
+  }
+
+  /** Always answers, even when crashed: it is the operator's console, not the node's network. */
   stats(): NodeStats {
+    const self = this.gossip.self;
     return {
       name: this.name,
       keys: this.store.liveCount,
       tombstones: this.store.tombstoneCount,
       fault: this.faults.current,
+      ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
+      view: this.digest,
     };
   }
 
+  /**
+   * Injects a fault. A crash is persisted, then the object is reset: its memory
+   * is gone, and it refuses everything until `recover`.
+   */
   setFault(fault: Fault): NodeStats {
+    const wasCrashed = this.faults.crashed;
     this.faults.set(fault);
+    if (fault.mode === "crash" && !wasCrashed) {
+      void this.ctx.storage.deleteAlarm();
+      // Let this reply leave first: the reset would otherwise fail the caller's call.
+      setTimeout(() => this.ctx.abort("injected crash"), 0);
+    }
+    if (wasCrashed && fault.mode !== "crash") void this.recover();
     return this.stats();
+  }
+
+  /** Back from a crash: rejoin through the members it last knew, refute, and catch up by repair. */
+  private async recover(): Promise<void> {
+    this.start();
+    const introducers = this.gossip.members().filter((m) => m.name !== this.name && m.state !== "left").map((m) => m.name);
+    await this.gossip.join(introducers);
+    this.timetable.set("repair", this.now());
+    this.arm();
   }
 
   override fetch(request: Request): Promise<Response> {
     return serveInternalApi(this, request);
   }
+
+  // ---- the alarm -----------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    const due = this.armedAt;
+    this.armedAt = undefined;
+    if (due !== undefined) this.clockFloor = Math.max(this.clockFloor, due);
+    try {
+      if (!this.faults.crashed) await this.runDue();
+    } catch (error) {
+      // Never into the platform's retry loop: the next period retries on its own.
+      console.error(`${this.name}: alarm failed`, error);
+    } finally {
+      this.arm();
+    }
+  }
+
+  private async runDue(): Promise<void> {
+    const now = this.now();
+    const jobs = this.timetable.takeDue(now);
+    const period = jobs.includes("period");
+    if (period) this.timetable.set("period", now + this.config.swim.protocolPeriodMs);
+    if (period || jobs.includes("swim")) await this.gossip.wake(period);
+    if (jobs.includes("rebalance")) await this.rebalance();
+    if (jobs.includes("repair")) {
+      this.timetable.set("repair", this.now() + this.config.repairIntervalMs);
+      if (this.ring !== undefined) await this.rebalancer.repairStep(this.ring, this.config.repairBatch);
+    }
+  }
+
+  /** Arms the alarm for the earliest job, if it is not armed for that already. */
+  private arm(): void {
+    if (this.faults.crashed || !this.gossip.active) {
+      this.timetable.cancel("swim");
+      if (!this.timetable.has("rebalance")) {
+        this.armedAt = undefined;
+        void this.ctx.storage.deleteAlarm();
+        return;
+      }
+    }
+    const deadline = this.gossip.nextDeadline();
+    if (deadline === undefined) this.timetable.cancel("swim");
+    else this.timetable.set("swim", deadline);
+    const next = this.timetable.next();
+    if (next === undefined) return;
+    const at = Math.max(next, Date.now() + 1);
+    if (this.armedAt !== undefined && this.armedAt <= at) return;
+    this.armedAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Starts (or resumes) the node's periodic work. A configured node that has
+   * never run bootstraps with every configured node as a member; a restarted one
+   * resumes from its snapshot. Alarms are re-armed here because a persisted alarm
+   * that fell due while the runtime was down may never fire.
+   */
+  private start(): void {
+    if (!this.gossip.started && this.config.nodes.includes(this.name)) this.gossip.bootstrap(this.config.nodes);
+    if (!this.gossip.active) return;
+    this.refreshRing();
+    this.settledRing = this.ring;
+    const now = this.now();
+    const { protocolPeriodMs } = this.config.swim;
+    // Spread nodes across a period and the repair interval so they do not probe in lockstep.
+    this.timetable.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
+    this.timetable.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
+    this.arm();
+  }
+
+  private now(): number {
+    return Math.max(Date.now(), this.clockFloor);
+  }
+
+  // ---- membership changes and rebalancing ----------------------------------
+
+  private membershipChanged(events: readonly MembershipEvent[]): void {
+    const before = this.digest;
+    this.refreshRing();
+    if (this.digest === before) return;
+    for (const event of events) console.log(`${this.name}: ${event.member} ${event.type} (incarnation ${event.incarnation})`);
+    // Coalesce a burst of changes (a join gossiped by several members) into one handoff.
+    this.timetable.setEarliest("rebalance", this.now() + this.config.swim.protocolPeriodMs);
+  }
+
+  private async rebalance(): Promise<void> {
+    const before = this.settledRing;
+    const after = this.ring;
+    if (after === undefined) return;
+    this.settledRing = after;
+    if (before !== undefined && before !== after) await this.rebalancer.handoff(before, after);
+  }
+
+  private refreshRing(): void {
+    const members = this.gossip.members();
+    const digest = viewDigest(members);
+    if (digest === this.digest && this.ring !== undefined) return;
+    this.digest = digest;
+    this.ring = this.buildRing(ringMembers(members));
+  }
+
+  private buildRing(members: readonly string[]): Ring {
+    return Ring.build(members, { virtualNodes: this.config.virtualNodes, replicas: this.config.replicas });
+  }
+
+  // ---- calls to other nodes ------------------------------------------------
+
+  private async link(envelope: Envelope, timeoutMs: number): Promise<readonly Envelope[]> {
+    return withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs);
+  }
+
+  private peerClient(): PeerClient {
+    const call = <T>(peer: string, fn: (stub: DurableObjectStub<RingNode>) => Promise<T>): Promise<T> => {
+      if (!this.faults.canReach(peer)) return Promise.reject(new Error(`${peer} unreachable`));
+      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 10);
+    };
+    return {
+      compare: (peer, items) => call(peer, (stub) => stub.compare(items, this.name)),
+      stabilize: (peer, entries) => call(peer, (stub) => stub.stabilize(entries, this.name)),
+    };
+  }
 }
 
 function requireKey(key: unknown): asserts key is string {
   if (typeof key !== "string" || key.length === 0) throw new TypeError("key must be a non-empty string");
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer = 0;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,3 +1,5 @@
+import { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./swim";
+
 /**
  * Cluster configuration, read from the Worker's vars.
  *
@@ -26,6 +28,15 @@ export interface ClusterConfig {
   readonly faultsEnabled: boolean;
   /** Undefined when no token is configured: the admin API is then disabled. */
   readonly adminToken: string | undefined;
+  /** SWIM membership between the ring nodes. */
+  readonly swim: SwimConfig;
+  /** How long a router isolate trusts the membership view it fetched from a node. */
+  readonly membershipTtlMs: number;
+  /** Anti-entropy: how often a node compares a batch of its keys with their other replicas. */
+  readonly repairIntervalMs: number;
+  readonly repairBatch: number;
+  /** Tombstones older than this are purged (Cassandra's gc_grace): a replica down longer may resurrect. */
+  readonly tombstoneTtlMs: number;
 }
 
 /** The vars as wrangler hands them over: everything is an optional string. */
@@ -74,7 +85,34 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     },
     faultsEnabled: boolean(vars, "FAULTS_ENABLED", false),
     adminToken: token as string | undefined,
+    swim: parseSwim(vars),
+    membershipTtlMs: integer(vars, "MEMBERSHIP_TTL_MS", 1000, 0, 3_600_000),
+    repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
+    repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
+    tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 60_000, 365 * 86_400_000),
   };
+}
+
+function parseSwim(vars: ConfigVars): SwimConfig {
+  const d = DEFAULT_SWIM_CONFIG;
+  const swim: SwimConfig = {
+    ...d,
+    protocolPeriodMs: integer(vars, "PROTOCOL_PERIOD_MS", d.protocolPeriodMs, 10, 86_400_000),
+    pingTimeoutMs: integer(vars, "PING_TIMEOUT_MS", d.pingTimeoutMs, 1, 86_400_000),
+    indirectChecks: integer(vars, "INDIRECT_CHECKS", d.indirectChecks, 1, 16),
+    suspicionMult: integer(vars, "SUSPICION_MULT", d.suspicionMult, 1, 100),
+    suspicionMaxMult: integer(vars, "SUSPICION_MAX_MULT", d.suspicionMaxMult, 1, 100),
+    pushPullIntervalMs: integer(vars, "PUSH_PULL_INTERVAL_MS", d.pushPullIntervalMs, 100, 86_400_000),
+    joinRetryMs: integer(vars, "JOIN_RETRY_MS", d.joinRetryMs, 10, 86_400_000),
+    tombstoneMs: integer(vars, "DEAD_MEMBER_RETENTION_MS", d.tombstoneMs, 1_000, 30 * 86_400_000),
+    lifeguard: boolean(vars, "LIFEGUARD", d.lifeguard),
+  };
+  try {
+    validateConfig(swim);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return swim;
 }
 
 function parseNodes(raw: unknown): string[] {

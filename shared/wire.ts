@@ -3,11 +3,17 @@
  * RPC and the node's internal HTTP API) carry exactly these shapes.
  */
 import type { Entry } from "./entry";
+import type { MemberView } from "./swim";
 import type { Version } from "./version";
 
+/**
+ * Every data reply names the membership view the replica holds (`viewDigest`),
+ * so a router whose cached view differs knows to refresh it early.
+ */
 export interface ReadReply {
   /** `null` when this replica has never seen the key. */
   readonly entry: Entry | null;
+  readonly view: string;
 }
 
 export interface WriteReply {
@@ -15,6 +21,29 @@ export interface WriteReply {
   readonly applied: boolean;
   /** The version the replica holds for the key after the write. */
   readonly version: Version;
+  readonly view: string;
+}
+
+/** A node's membership view, as the router fetches it. */
+export interface MembershipReply {
+  readonly node: string;
+  readonly members: readonly MemberView[];
+  /** Digest of which members are on the ring (see `viewDigest`). */
+  readonly view: string;
+}
+
+/** Anti-entropy: one side's versions of some keys. */
+export interface KeyVersion {
+  readonly key: string;
+  readonly version: Version;
+}
+
+/** What the other replica answers to a batch of key versions. */
+export interface DigestReply {
+  /** Entries the answering replica holds newer than the asker's. */
+  readonly newer: readonly KeyedEntry[];
+  /** Keys for which the asker's version is newer, or the answering replica has nothing. */
+  readonly behind: readonly string[];
 }
 
 /** One key's entry, as shipped in bulk by stabilization (rebalancing and repair). */
@@ -34,15 +63,22 @@ export interface NodeStats {
   readonly keys: number;
   readonly tombstones: number;
   readonly fault: Fault;
+  /** This node's own SWIM state and incarnation; undefined before it has started. */
+  readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
+  readonly view: string;
 }
 
 /** Injected faults, for tests and experiments. */
 export type Fault =
   | { readonly mode: "up" }
-  /** Refuses every data operation, as an unreachable node. */
+  /** Refuses every data operation (SWIM still answers): a node whose storage path is broken. */
   | { readonly mode: "down" }
   /** Answers every data operation only after `delayMs`. */
-  | { readonly mode: "slow"; readonly delayMs: number };
+  | { readonly mode: "slow"; readonly delayMs: number }
+  /** Stops answering SWIM and data calls and loses its memory, as a crashed process. */
+  | { readonly mode: "crash" }
+  /** Drops every message to and from `peers`, both SWIM and replica traffic. */
+  | { readonly mode: "partition"; readonly peers: readonly string[] };
 
 export type FaultMode = Fault["mode"];
 
@@ -53,7 +89,8 @@ export type FaultMode = Fault["mode"];
 export interface ReplicaOperations {
   read(key: string): Promise<ReadReply>;
   write(key: string, entry: Entry): Promise<WriteReply>;
-  stabilize(entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
+  /** Bulk apply, from rebalancing and repair; `from` is the sending node, if any. */
+  stabilize(entries: readonly KeyedEntry[], from?: string): Promise<StabilizationReply>;
 }
 
 /** Internal HTTP API paths of a node. Reachable only through its object stub. */

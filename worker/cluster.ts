@@ -2,7 +2,7 @@ import { parseConfig, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
 import type { Schedule } from "../shared/quorum";
 import { Coordinator } from "./coordinator";
-import { StaticMembership, type MembershipSource } from "./membership";
+import { GossipMembership, type MembershipSource } from "./membership";
 import { replicaClient, type ReplicaClient } from "./replica-client";
 
 /** Everything the routes need, built once per isolate from its environment. */
@@ -31,9 +31,13 @@ export function clusterFor(env: Env): Cluster {
 }
 
 function buildCluster(env: Env, config: ClusterConfig): Cluster {
-  const membership = new StaticMembership(config.nodes, {
-    virtualNodes: config.virtualNodes,
-    replicas: config.replicas,
+  const membership = new GossipMembership({
+    seeds: config.nodes,
+    ring: { virtualNodes: config.virtualNodes, replicas: config.replicas },
+    ttlMs: config.membershipTtlMs,
+    ask: (node) => env.RING_NODE.getByName(node).membership(),
+    now: Date.now,
+    random: Math.random,
   });
   const replicas = replicaClient(env.RING_NODE, config.transport);
   const coordinator = new Coordinator({

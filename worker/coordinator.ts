@@ -43,13 +43,17 @@ export class Coordinator {
    */
   async read(key: string, required: number, background: Background): Promise<ReadResult> {
     const { membership, replicas, clock } = this.deps;
-    const nodes = (await membership.view()).ring.preferenceList(key);
+    const nodes = (await membership.view()).readOrder(key);
     const everyReplica = this.deps.random() < this.deps.readRepairChance;
     const { replies, settled } = await gather({
       nodes,
       required,
       initial: everyReplica ? nodes.length : required,
-      call: (node) => replicas.read(node, key),
+      call: async (node) => {
+        const reply = await replicas.read(node, key);
+        membership.observe(reply.view);
+        return reply.entry ?? undefined;
+      },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
     });
@@ -83,12 +87,17 @@ export class Coordinator {
   }
 
   private async replicate(key: string, entry: Entry, required: number, background: Background): Promise<WriteResult> {
-    const nodes = (await this.deps.membership.view()).ring.preferenceList(key);
+    const { membership, replicas } = this.deps;
+    const nodes = (await membership.view()).ring.preferenceList(key);
     const { replies, settled } = await gather({
       nodes,
       required,
       initial: nodes.length,
-      call: (node) => this.deps.replicas.write(node, key, entry),
+      call: async (node) => {
+        const reply = await replicas.write(node, key, entry);
+        membership.observe(reply.view);
+        return reply;
+      },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
     });

@@ -2,7 +2,7 @@ import { env as startupEnv } from "cloudflare:workers";
 import { Router, type IRequest } from "itty-router";
 import { parseConfig } from "../shared/config";
 import { HttpError } from "./http";
-import { readReplica, requireAdmin, setFault } from "./routes/admin";
+import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
 import { clusterInfo, health } from "./routes/cluster-info";
 import { deleteKey, getKey, putKey } from "./routes/store";
 
@@ -27,6 +27,10 @@ router
   .get("/cluster", clusterInfo)
   .all("/cluster", methodNotAllowed("GET"))
   .all("/admin/*", requireAdmin)
+  .post("/admin/nodes", addNode)
+  .all("/admin/nodes", methodNotAllowed("POST"))
+  .delete("/admin/nodes/:name", removeNode)
+  .all("/admin/nodes/:name", methodNotAllowed("DELETE"))
   .post("/admin/nodes/:name/fault", setFault)
   .all("/admin/nodes/:name/fault", methodNotAllowed("POST"))
   .get("/admin/nodes/:name/d/read", readReplica)

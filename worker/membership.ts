@@ -1,39 +1,111 @@
 import { Ring, type RingOptions } from "../shared/ring";
-
-export type MemberState = "alive" | "suspect" | "dead" | "left";
-
-export interface MemberInfo {
-  readonly name: string;
-  readonly state: MemberState;
-}
+import type { MemberView } from "../shared/swim";
+import { readOrder, ringMembers, viewDigest } from "../shared/view";
+import type { MembershipReply } from "../shared/wire";
 
 /** The router's picture of the cluster at one moment, and the ring built from it. */
 export interface MembershipView {
-  readonly members: readonly MemberInfo[];
+  readonly members: readonly MemberView[];
   readonly ring: Ring;
+  /** `viewDigest` of `members`: replicas send theirs so a stale router notices. */
+  readonly digest: string;
+  /** The node that answered, when the view came from one. */
+  readonly source: string | undefined;
+  /** A key's replicas in the order to read them: suspect members last. */
+  readOrder(key: string): readonly string[];
 }
 
 /**
- * Where the router learns the cluster's membership. The one seam between the
- * data path and membership: the static list from configuration implements it
- * now; the SWIM-backed view replaces it without the coordinator noticing.
+ * Where the router learns the cluster's membership: the one seam between the
+ * data path and membership.
  */
 export interface MembershipSource {
   view(): Promise<MembershipView>;
+  /** A replica reported holding view `digest`; a source may refresh early if it differs. */
+  observe(digest: string): void;
 }
 
-/** A fixed member list from configuration: every member is alive, always. */
-export class StaticMembership implements MembershipSource {
-  private readonly snapshot: Promise<MembershipView>;
+export function buildView(members: readonly MemberView[], options: RingOptions, source?: string): MembershipView {
+  const ring = Ring.build(ringMembers(members), options);
+  const suspects = new Set(members.filter((m) => m.state === "suspect").map((m) => m.name));
+  return {
+    members,
+    ring,
+    digest: viewDigest(members),
+    source,
+    readOrder: (key) => readOrder(ring.preferenceList(key), suspects),
+  };
+}
 
-  constructor(nodes: readonly string[], options: RingOptions) {
-    this.snapshot = Promise.resolve({
-      members: nodes.map((name) => ({ name, state: "alive" as const })),
-      ring: Ring.build(nodes, options),
-    });
-  }
+export interface GossipMembershipOptions {
+  /** Configured nodes: asked first, and the fallback when no view is known. */
+  readonly seeds: readonly string[];
+  readonly ring: RingOptions;
+  readonly ttlMs: number;
+  /** Asks one node for its view. */
+  readonly ask: (node: string) => Promise<MembershipReply>;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/**
+ * Membership as the ring nodes' SWIM protocol sees it. The router asks one live
+ * node for its view and caches it for `ttlMs`; a replica reply carrying a
+ * different view digest makes the next request refresh early. If no node
+ * answers, the last view (or the configured list) keeps serving: quorums then
+ * fail or succeed on their own merits, which is what a client should see.
+ */
+export class GossipMembership implements MembershipSource {
+  private current: MembershipView | undefined;
+  private expiresAt = 0;
+  private inflight: Promise<MembershipView> | undefined;
+
+  constructor(private readonly options: GossipMembershipOptions) {}
 
   view(): Promise<MembershipView> {
-    return this.snapshot;
+    if (this.current !== undefined && this.options.now() < this.expiresAt) return Promise.resolve(this.current);
+    // One refresh at a time per isolate; concurrent requests share it.
+    this.inflight ??= this.refresh().finally(() => (this.inflight = undefined));
+    return this.inflight;
   }
+
+  observe(digest: string): void {
+    if (this.current !== undefined && digest !== "" && digest !== this.current.digest) this.expiresAt = 0;
+  }
+
+  private async refresh(): Promise<MembershipView> {
+    for (const node of this.candidates()) {
+      try {
+        const reply = await this.options.ask(node);
+        if (reply.members.length === 0) continue; // a node that has not started knows nobody
+        if (this.current === undefined || reply.view !== this.current.digest) {
+          this.current = buildView(reply.members, this.options.ring, reply.node);
+        }
+        this.expiresAt = this.options.now() + this.options.ttlMs;
+        return this.current;
+      } catch {
+        // Crashed or unreachable: ask the next.
+      }
+    }
+    this.current ??= buildView(
+      this.options.seeds.map((name) => ({ name, state: "alive", incarnation: 0 })),
+      this.options.ring,
+    );
+    return this.current;
+  }
+
+  /** Live members of the last view first (in random order, to spread the load), then the seeds. */
+  private candidates(): string[] {
+    const live = (this.current?.members ?? []).filter((m) => m.state === "alive").map((m) => m.name);
+    const shuffled = shuffle(live, this.options.random);
+    return [...new Set([...shuffled, ...shuffle([...this.options.seeds], this.options.random)])];
+  }
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

@@ -10,7 +10,7 @@ import type { RingNode } from "../durable/ring-node";
  * docs/performance.md) and `stub.fetch` to the node's internal HTTP API.
  */
 export interface ReplicaClient {
-  read(node: string, key: string): Promise<Entry | undefined>;
+  read(node: string, key: string): Promise<ReadReply>;
   write(node: string, key: string, entry: Entry): Promise<WriteReply>;
   stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
 }
@@ -27,9 +27,8 @@ export function replicaClient(namespace: DurableObjectNamespace<RingNode>, trans
 class RpcReplicaClient implements ReplicaClient {
   constructor(private readonly namespace: DurableObjectNamespace<RingNode>) {}
 
-  async read(node: string, key: string): Promise<Entry | undefined> {
-    const reply = await this.namespace.getByName(node).read(key);
-    return reply.entry ?? undefined;
+  read(node: string, key: string): Promise<ReadReply> {
+    return this.namespace.getByName(node).read(key);
   }
 
   write(node: string, key: string, entry: Entry): Promise<WriteReply> {
@@ -47,11 +46,11 @@ const ORIGIN = "https://ring-node";
 class FetchReplicaClient implements ReplicaClient {
   constructor(private readonly namespace: DurableObjectNamespace<RingNode>) {}
 
-  async read(node: string, key: string): Promise<Entry | undefined> {
+  async read(node: string, key: string): Promise<ReadReply> {
     const url = `${ORIGIN}${NodePaths.read}?key=${encodeURIComponent(key)}`;
     const reply = await this.call<ReadReply>(node, url);
     if (reply.entry !== null && !isEntry(reply.entry)) throw new Error(`${node} returned a malformed entry`);
-    return reply.entry ?? undefined;
+    return reply;
   }
 
   write(node: string, key: string, entry: Entry): Promise<WriteReply> {

@@ -6,6 +6,7 @@ import { replicaClient } from "../replica-client";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
 import { keyFromQuery } from "../request";
+import { isNodeName } from "../../shared/config";
 
 /**
  * Operator routes under /admin, all behind `Authorization: Bearer <ADMIN_TOKEN>`.
@@ -27,14 +28,48 @@ export async function requireAdmin(request: IRequest, env: Env): Promise<void> {
   }
 }
 
-/** POST /admin/nodes/:name/fault {"mode":"down"|"slow"|"up","delayMs"?} */
+/** POST /admin/nodes {"name","introducer"?}: a new node object starts and joins through an introducer. */
+export async function addNode(request: IRequest, env: Env): Promise<Response> {
+  const cluster = clusterFor(env);
+  const body = (await request.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  const name = body?.name;
+  if (typeof name !== "string" || !isNodeName(name)) {
+    throw badRequest('body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -', "invalid_node");
+  }
+  const view = await cluster.membership.view();
+  const live = view.members.filter((m) => m.state === "alive").map((m) => m.name);
+  if (view.members.some((m) => m.name === name && (m.state === "alive" || m.state === "suspect"))) {
+    throw new HttpError(409, "already_member", `${name} is already a member of the cluster`);
+  }
+  let introducers = live.filter((m) => m !== name);
+  if (body?.introducer !== undefined) {
+    if (typeof body.introducer !== "string" || !live.includes(body.introducer)) {
+      throw badRequest(`introducer must be a live member: one of ${live.join(", ")}`, "invalid_introducer");
+    }
+    introducers = [body.introducer];
+  }
+  if (introducers.length === 0) throw new HttpError(503, "no_introducer", "no live member to join through");
+  const stats = await cluster.namespace.getByName(name).join(introducers);
+  return json({ node: name, introducers, swim: stats.swim }, 201);
+}
+
+/** DELETE /admin/nodes/:name: graceful leave; the node hands its keys to their new replicas first. */
+export async function removeNode(request: IRequest, env: Env): Promise<Response> {
+  const cluster = clusterFor(env);
+  const name = await knownNode(cluster, request.params.name);
+  const { handedOff, stats } = await cluster.namespace.getByName(name).leave();
+  return json({ node: name, handedOff, swim: stats.swim });
+}
+
+/** POST /admin/nodes/:name/fault {"mode": "up"|"down"|"slow"|"crash"|"recover"|"partition", ...} */
 export async function setFault(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   if (!cluster.config.faultsEnabled) {
     throw new HttpError(403, "faults_disabled", "fault injection is disabled: set FAULTS_ENABLED=true (never in production)");
   }
-  const name = knownNode(cluster, request.params.name);
-  const fault = parseFault(await request.json().catch(() => undefined), cluster.config.replicaTimeoutMs);
+  const name = await knownNode(cluster, request.params.name);
+  const fault = parseFault(await request.json().catch(() => undefined), cluster.config.replicaTimeoutMs, name);
+  if (fault.mode === "partition") for (const peer of fault.peers) await knownNode(cluster, peer);
   const stats = await cluster.namespace.getByName(name).setFault(fault);
   return json({ node: name, fault: stats.fault });
 }
@@ -42,11 +77,11 @@ export async function setFault(request: IRequest, env: Env): Promise<Response> {
 /** GET /admin/nodes/:name/d/read?key=K: one replica's own copy, through its internal HTTP API. */
 export async function readReplica(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
-  const name = knownNode(cluster, request.params.name);
+  const name = await knownNode(cluster, request.params.name);
   const key = keyFromQuery(request.query, cluster.config.limits);
   let entry: Entry | undefined;
   try {
-    entry = await replicaClient(cluster.namespace, "fetch").read(name, key);
+    entry = (await replicaClient(cluster.namespace, "fetch").read(name, key)).entry ?? undefined;
   } catch (error) {
     throw new HttpError(502, "replica_unavailable", `${name}: ${(error as Error).message}`);
   }
@@ -60,20 +95,27 @@ function describeEntry(entry: Entry | undefined): Record<string, unknown> {
   return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version };
 }
 
-export function knownNode(cluster: Cluster, name: string | undefined): string {
-  if (name === undefined || !cluster.config.nodes.includes(name)) {
+/** A node the cluster knows: configured, or in the membership view (joined later, or left). */
+export async function knownNode(cluster: Cluster, name: string | undefined): Promise<string> {
+  if (name !== undefined && cluster.config.nodes.includes(name)) return name;
+  const view = await cluster.membership.view();
+  if (name === undefined || !view.members.some((m) => m.name === name)) {
     throw new HttpError(404, "unknown_node", `no node named ${JSON.stringify(name)}; see GET /cluster`);
   }
   return name;
 }
 
-function parseFault(body: unknown, replicaTimeoutMs: number): Fault {
+function parseFault(body: unknown, replicaTimeoutMs: number, node: string): Fault {
   const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   switch (fields.mode) {
     case "up":
+    case "recover":
+      // A crashed node comes back by any mode that is not a crash; "recover" says so.
       return { mode: "up" };
     case "down":
       return { mode: "down" };
+    case "crash":
+      return { mode: "crash" };
     case "slow": {
       // By default, slow enough that every replica call misses its deadline.
       const delayMs = fields.delayMs ?? replicaTimeoutMs * 2;
@@ -82,8 +124,18 @@ function parseFault(body: unknown, replicaTimeoutMs: number): Fault {
       }
       return { mode: "slow", delayMs: delayMs as number };
     }
+    case "partition": {
+      const peers = fields.peers;
+      if (!Array.isArray(peers) || peers.length === 0 || !peers.every((p) => typeof p === "string" && p !== node)) {
+        throw badRequest('partition needs "peers": a non-empty list of other node names', "invalid_fault");
+      }
+      return { mode: "partition", peers: [...new Set(peers as string[])] };
+    }
     default:
-      throw badRequest('body must be {"mode": "up" | "down" | "slow", "delayMs"?: number}', "invalid_fault");
+      throw badRequest(
+        'body must be {"mode": "up" | "down" | "slow" | "crash" | "recover" | "partition", "delayMs"?: number, "peers"?: string[]}',
+        "invalid_fault",
+      );
   }
 }
 

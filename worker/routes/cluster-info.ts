@@ -9,23 +9,39 @@ export function health(_request: Request, env: Env): Response {
 }
 
 /**
- * GET /cluster: membership, replication settings, and each node's replica
- * counts (live keys and tombstones it holds), asked of every node in parallel.
+ * GET /cluster: every node the router knows of, with its state in the router's
+ * view and in its own (state, incarnation), its replica counts, its fault, and
+ * whether the live members' membership views agree.
  */
 export async function clusterInfo(_request: Request, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   const { config } = cluster;
   const view = await cluster.membership.view();
-  const nodes = await Promise.all(
-    view.members.map(async (member) => {
-      const stats = await withTimeout(cluster.namespace.getByName(member.name).stats(), config.replicaTimeoutMs);
-      return stats === undefined
-        ? { name: member.name, state: member.state, reachable: false }
-        : { name: member.name, state: member.state, reachable: true, keys: stats.keys, tombstones: stats.tombstones, fault: stats.fault };
-    }),
+  const names = [...new Set([...config.nodes, ...view.members.map((m) => m.name)])].sort();
+  const stats = await Promise.all(
+    names.map((name) => withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs)),
   );
+  const nodes = names.map((name, i) => {
+    const member = view.members.find((m) => m.name === name);
+    const own = stats[i];
+    return {
+      name,
+      state: member?.state ?? "unknown",
+      incarnation: member?.incarnation ?? null,
+      ...(own === undefined
+        ? { reachable: false }
+        : { reachable: true, self: own.swim ?? null, keys: own.keys, tombstones: own.tombstones, fault: own.fault, view: own.view }),
+    };
+  });
+  // The views that matter are those of members still running the protocol.
+  const running = stats.filter(
+    (s): s is NodeStats => s?.swim !== undefined && s.swim.state !== "left" && s.fault.mode !== "crash",
+  );
+  const views = new Set(running.map((s) => s.view));
   return json({
     nodes,
+    viewsAgree: views.size <= 1,
+    view: { digest: view.digest, from: view.source ?? null },
     replicas: config.replicas,
     readQuorum: config.readQuorum,
     writeQuorum: config.writeQuorum,
@@ -33,6 +49,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
     transport: config.transport,
     replicaTimeoutMs: config.replicaTimeoutMs,
     readRepairChance: config.readRepairChance,
+    protocolPeriodMs: config.swim.protocolPeriodMs,
   });
 }
 

@@ -44,7 +44,7 @@ describe("durability", () => {
     const before = await env.RING_NODE.getByName(node).stats();
     await reset(node);
     const after = await env.RING_NODE.getByName(node).stats();
-    expect(after).toEqual(before);
+    expect({ keys: after.keys, tombstones: after.tombstones }).toEqual({ keys: before.keys, tombstones: before.tombstones });
     expect(after.keys).toBeGreaterThan(0);
   });
 });

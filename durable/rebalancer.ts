@@ -1,0 +1,176 @@
+import type { Ring } from "../shared/ring";
+import { compareVersions } from "../shared/version";
+import type { DigestReply, KeyedEntry, KeyVersion, StabilizationReply } from "../shared/wire";
+import type { ReplicaStore } from "./replica-store";
+
+/** Replica traffic between nodes; both calls carry the sender's name for the fault switch. */
+export interface PeerClient {
+  compare(peer: string, items: readonly KeyVersion[]): Promise<DigestReply>;
+  stabilize(peer: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
+}
+
+/** Entries per stabilization call: bounded in count and bytes, far under the 32 MiB RPC limit. */
+const CHUNK_ENTRIES = 256;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Moves data to where the ring says it belongs, and keeps replicas in step.
+ *
+ * - Handoff, after a membership change: each key goes to the replicas that
+ *   joined its preference list; keys this node no longer replicates go to all
+ *   their new replicas and are dropped here once every one of them has them.
+ * - Repair (anti-entropy), a batch of keys per step: versions are compared with
+ *   the key's other replicas; each side gets what it lacks. This is what heals a
+ *   replica that was down, restarted or partitioned, without waiting for reads.
+ * - Drain, on a graceful leave: everything goes to the ring without this node.
+ *
+ * Every transfer is an idempotent merge on the receiver, so a retry, a
+ * duplicate or a race with a client's write is harmless.
+ */
+export class Rebalancer {
+  private cursor = "";
+
+  constructor(
+    private readonly self: string,
+    private readonly store: ReplicaStore,
+    private readonly peers: PeerClient,
+    private readonly tombstoneTtlMs: number,
+    private readonly wallNow: () => number,
+  ) {}
+
+  async handoff(before: Ring, after: Ring): Promise<void> {
+    const plan = new Plan();
+    for (const { key } of this.store.all()) {
+      const owners = after.preferenceList(key);
+      if (!owners.includes(this.self)) {
+        plan.relinquish(key, owners);
+        continue;
+      }
+      const previous = before.preferenceList(key);
+      for (const node of owners) if (node !== this.self && !previous.includes(node)) plan.send(node, key);
+    }
+    await this.execute(plan);
+  }
+
+  /** One anti-entropy step over the next `batch` keys, resuming where the last step stopped. */
+  async repairStep(ring: Ring, batch: number): Promise<void> {
+    const keys = this.store.keysAfter(this.cursor, batch);
+    this.cursor = keys.length < batch ? "" : keys[keys.length - 1]!;
+    const compare = new Map<string, KeyVersion[]>();
+    const plan = new Plan();
+    const expiry = this.wallNow() - this.tombstoneTtlMs;
+    for (const key of keys) {
+      const entry = this.store.get(key);
+      if (entry === undefined) continue;
+      if (entry.kind === "tombstone" && entry.version.wall < expiry) {
+        this.store.remove(key);
+        continue;
+      }
+      const owners = ring.preferenceList(key);
+      if (!owners.includes(this.self)) {
+        plan.relinquish(key, owners);
+        continue;
+      }
+      for (const node of owners) {
+        if (node === this.self) continue;
+        let items = compare.get(node);
+        if (items === undefined) compare.set(node, (items = []));
+        items.push({ key, version: entry.version });
+      }
+    }
+    await Promise.all(
+      [...compare].map(async ([node, items]) => {
+        let reply: DigestReply;
+        try {
+          reply = await this.peers.compare(node, items);
+        } catch {
+          return; // Unreachable now; the next sweep tries again.
+        }
+        this.store.applyAll(reply.newer);
+        for (const key of reply.behind) plan.send(node, key);
+      }),
+    );
+    await this.execute(plan);
+  }
+
+  /** Hands every key to the ring without this node (a graceful leave). Returns how many keys left. */
+  async drain(without: Ring): Promise<number> {
+    const plan = new Plan();
+    for (const { key } of this.store.all()) plan.relinquish(key, without.preferenceList(key));
+    return this.execute(plan);
+  }
+
+  /** Answers a peer's `compare`: what it should take from us, and what it should send us. */
+  answer(items: readonly KeyVersion[]): DigestReply {
+    const newer: KeyedEntry[] = [];
+    const behind: string[] = [];
+    for (const { key, version } of items) {
+      const held = this.store.get(key);
+      const order = held === undefined ? -1 : compareVersions(held.version, version);
+      if (order > 0) newer.push({ key, entry: held! });
+      else if (order < 0) behind.push(key);
+    }
+    return { newer, behind };
+  }
+
+  /** Ships the plan; drops relinquished keys every new owner confirmed. Returns the keys dropped. */
+  private async execute(plan: Plan): Promise<number> {
+    const confirmed = new Map<string, Set<string>>();
+    await Promise.all(
+      [...plan.sends].map(async ([node, keys]) => {
+        const got = new Set<string>();
+        confirmed.set(node, got);
+        for (const chunk of this.chunks(keys)) {
+          try {
+            await this.peers.stabilize(node, chunk);
+            for (const { key } of chunk) got.add(key);
+          } catch {
+            return; // The rest waits for the next sweep.
+          }
+        }
+      }),
+    );
+    let dropped = 0;
+    for (const [key, owners] of plan.relinquished) {
+      if (owners.length > 0 && owners.every((node) => confirmed.get(node)?.has(key))) {
+        this.store.remove(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  private *chunks(keys: Iterable<string>): Generator<KeyedEntry[]> {
+    let chunk: KeyedEntry[] = [];
+    let bytes = 0;
+    for (const key of keys) {
+      const entry = this.store.get(key);
+      if (entry === undefined) continue;
+      chunk.push({ key, entry });
+      bytes += key.length + (entry.kind === "value" ? entry.value.length : 0);
+      if (chunk.length >= CHUNK_ENTRIES || bytes >= CHUNK_BYTES) {
+        yield chunk;
+        chunk = [];
+        bytes = 0;
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+}
+
+/** Which keys go to which node, and which keys this node gives up. */
+class Plan {
+  readonly sends = new Map<string, Set<string>>();
+  readonly relinquished = new Map<string, readonly string[]>();
+
+  send(node: string, key: string): void {
+    let keys = this.sends.get(node);
+    if (keys === undefined) this.sends.set(node, (keys = new Set()));
+    keys.add(key);
+  }
+
+  relinquish(key: string, owners: readonly string[]): void {
+    this.relinquished.set(key, owners);
+    for (const node of owners) this.send(node, key);
+  }
+}

@@ -1,0 +1,223 @@
+import type { Awareness } from "./awareness";
+import { BroadcastQueue } from "./broadcast";
+import type { SwimConfig } from "./config";
+import { MemberTable } from "./member-table";
+import { isLive, refutation, supersedes } from "./rules";
+import { expectedConfirmations, Suspicion, suspicionTimeouts } from "./suspicion";
+import type { MemberState, MembershipEvent, SwimSnapshot, Update } from "./types";
+
+/**
+ * What this member believes about the cluster, and the only code that changes
+ * it: every update, whether heard in gossip, in a full-state sync or concluded
+ * by our own probes, goes through `apply`, which enforces the precedence rules,
+ * runs the suspicion timers, queues the change for gossip and records the event.
+ */
+export class Membership {
+  readonly table: MemberTable;
+  readonly broadcasts: BroadcastQueue;
+  private readonly suspicions = new Map<string, Suspicion>();
+  /** Earliest suspicion deadline; recomputed only after the set of suspicions changed. */
+  private earliestDeadline: number | undefined;
+  private deadlinesChanged = false;
+  private events: MembershipEvent[] = [];
+  private selfIncarnation = 0;
+  private hasLeft = false;
+
+  constructor(
+    readonly self: string,
+    private readonly config: SwimConfig,
+    private readonly awareness: Awareness,
+    random: () => number,
+  ) {
+    this.table = new MemberTable(self, random);
+    this.broadcasts = new BroadcastQueue(config.broadcastQueueMax);
+  }
+
+  get incarnation(): number {
+    return this.selfIncarnation;
+  }
+
+  get left(): boolean {
+    return this.hasLeft;
+  }
+
+  /** n: live members, ourselves included. */
+  get size(): number {
+    return this.table.liveCount + 1;
+  }
+
+  /** A static membership from configuration: alive at incarnation 0, unless we already know better. */
+  seed(names: readonly string[], now: number): void {
+    this.table.seed(names, now);
+  }
+
+  /**
+   * @param gossip false when everyone else already knows (a joiner's first sync):
+   *   re-gossiping a whole cluster's state would flood the piggyback buffer.
+   */
+  apply(update: Update, now: number, gossip = true): void {
+    if (update.member === this.self) return this.hearAboutSelf(update);
+    const current = this.table.get(update.member);
+    if (!supersedes(update, current)) {
+      if (update.state === "suspect" && current?.state === "suspect" && current.incarnation === update.incarnation) {
+        this.confirm(update, gossip);
+      }
+      return;
+    }
+    this.table.set(update.member, { state: update.state, incarnation: update.incarnation, since: now });
+    if (this.suspicions.delete(update.member)) this.deadlinesChanged = true;
+    if (update.state === "suspect") this.startSuspicion(update, now);
+    if (gossip) this.broadcasts.enqueue(update);
+    const type = eventType(current?.state, update.state);
+    if (type !== undefined) this.events.push({ type, member: update.member, incarnation: update.incarnation, at: now });
+  }
+
+  /** Our own probe of a live member failed. */
+  suspect(member: string, now: number): void {
+    const record = this.table.get(member);
+    if (record === undefined || !isLive(record.state)) return;
+    this.apply({ state: "suspect", member, incarnation: record.incarnation, from: this.self }, now);
+  }
+
+  expireSuspicions(now: number): void {
+    const earliest = this.nextSuspicionDeadline();
+    if (earliest === undefined || earliest > now) return;
+    for (const [member, suspicion] of this.suspicions) {
+      const record = this.table.get(member);
+      if (suspicion.deadline > now || record === undefined) continue;
+      this.apply({ state: "dead", member, incarnation: record.incarnation, from: this.self }, now);
+    }
+  }
+
+  nextSuspicionDeadline(): number | undefined {
+    if (this.deadlinesChanged) {
+      this.earliestDeadline = undefined;
+      for (const suspicion of this.suspicions.values()) {
+        if (this.earliestDeadline === undefined || suspicion.deadline < this.earliestDeadline) {
+          this.earliestDeadline = suspicion.deadline;
+        }
+      }
+      this.deadlinesChanged = false;
+    }
+    return this.earliestDeadline;
+  }
+
+  /**
+   * What we hold against `member`, to tell it whenever we talk to it: a member
+   * we think dead or left (a restart that lost its state, the far side of a
+   * healed partition) would otherwise never hear it and never refute. Telling a
+   * suspect is Lifeguard's buddy system: it refutes at once instead of waiting
+   * for gossip to reach it.
+   */
+  accusationAbout(member: string): Update | undefined {
+    const record = this.table.get(member);
+    if (record === undefined || record.state === "alive") return undefined;
+    if (record.state === "suspect" && !this.config.lifeguard) return undefined;
+    return this.asUpdate(member, record.state, record.incarnation);
+  }
+
+  /** Our whole view, ourselves included, as a push-pull payload. */
+  fullState(): Update[] {
+    const state: Update[] = [
+      this.hasLeft
+        ? { state: "left", member: this.self, incarnation: this.selfIncarnation }
+        : { state: "alive", member: this.self, incarnation: this.selfIncarnation },
+    ];
+    this.table.forEach((name, memberState, incarnation) => state.push(this.asUpdate(name, memberState, incarnation)));
+    return state;
+  }
+
+  /** Stops answering for ourselves; returns the incarnation to announce as left. */
+  leave(): number {
+    this.hasLeft = true;
+    this.suspicions.clear();
+    this.deadlinesChanged = true;
+    return this.selfIncarnation;
+  }
+
+  /** Back after a leave: a new incarnation, so our alive overrides our own left. */
+  rejoin(): void {
+    if (!this.hasLeft) return;
+    this.hasLeft = false;
+    this.announceSelf(this.selfIncarnation + 1);
+  }
+
+  drainEvents(): readonly MembershipEvent[] {
+    if (this.events.length === 0) return NO_EVENTS;
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  /**
+   * Restarts from a snapshot one incarnation up: whatever was said about us
+   * while we were down (suspect, dead) is then overridden by our first alive,
+   * even if the last incarnation we announced was never persisted.
+   * Suspicions are not restored: their confirmations were not persisted, and a
+   * member that is still unreachable will be suspected again by our probes.
+   */
+  restore(snapshot: SwimSnapshot): void {
+    if (snapshot.self !== this.self) throw new Error(`snapshot of ${snapshot.self} restored into ${this.self}`);
+    this.hasLeft = snapshot.left;
+    this.selfIncarnation = snapshot.incarnation;
+    if (!snapshot.left) this.announceSelf(snapshot.incarnation + 1);
+    const bySince = [...snapshot.members].sort((a, b) => a.since - b.since);
+    for (const member of bySince) {
+      if (member.name === this.self) continue;
+      const state = member.state === "suspect" ? "alive" : member.state;
+      this.table.set(member.name, { state, incarnation: member.incarnation, since: member.since });
+    }
+  }
+
+  private hearAboutSelf(update: Update): void {
+    if (this.hasLeft) return;
+    const next = refutation(this.selfIncarnation, update);
+    if (next === undefined) return;
+    this.announceSelf(next);
+    // Lifeguard: being accused suggests we are the slow one.
+    if (update.state !== "alive") this.awareness.apply(1);
+  }
+
+  private announceSelf(incarnation: number): void {
+    this.selfIncarnation = incarnation;
+    this.broadcasts.enqueue({ state: "alive", member: this.self, incarnation });
+  }
+
+  private startSuspicion(update: Update & { state: "suspect" }, now: number): void {
+    const n = this.size;
+    const { min, max } = suspicionTimeouts(this.config, n);
+    const k = expectedConfirmations(this.config, n);
+    this.suspicions.set(update.member, new Suspicion(update.from, now, min, max, k));
+    this.deadlinesChanged = true;
+  }
+
+  /** Another member suspects the same member at the same incarnation. */
+  private confirm(update: Update & { state: "suspect" }, gossip: boolean): void {
+    const suspicion = this.suspicions.get(update.member);
+    if (suspicion === undefined || !suspicion.confirm(update.from)) return;
+    this.deadlinesChanged = true;
+    // Passed on so the other suspecters can count this accuser too.
+    if (gossip) this.broadcasts.enqueue(update);
+  }
+
+  private asUpdate(member: string, state: MemberState, incarnation: number): Update {
+    switch (state) {
+      case "alive":
+      case "left":
+        return { state, member, incarnation };
+      case "suspect":
+      case "dead":
+        return { state, member, incarnation, from: this.self };
+    }
+  }
+}
+
+const NO_EVENTS: readonly MembershipEvent[] = Object.freeze([]);
+
+function eventType(previous: MemberState | undefined, next: MemberState): MembershipEvent["type"] | undefined {
+  if (next === "alive") {
+    if (previous === "alive") return undefined;
+    return previous === "suspect" ? "refuted" : "joined";
+  }
+  return previous === next ? undefined : next;
+}
