@@ -16,13 +16,17 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * Moves data to where the ring says it belongs, and keeps replicas in step.
  *
- * - Handoff, after a membership change: each key goes to the replicas that
- *   joined its preference list; keys this node no longer replicates go to all
- *   their new replicas and are dropped here once every one of them has them.
- * - Repair (anti-entropy), a batch of keys per step: versions are compared with
- *   the key's other replicas; each side gets what it lacks. This is what heals a
- *   replica that was down, restarted or partitioned, without waiting for reads.
- * - Drain, on a graceful leave: everything goes to the ring without this node.
+ * One mechanism does both: a sweep over this node's keys that, for each key,
+ * compares versions with the key's other replicas under the current ring (each
+ * side gets what it lacks) and hands keys this node no longer replicates to
+ * their replicas. Run slowly and forever, it is anti-entropy: it heals a replica
+ * that was down, restarted or partitioned without waiting for reads. Run at once
+ * after a membership change, it is rebalancing. Diffing the old and new rings
+ * would be cheaper, but misses keys written under a ring that lived between two
+ * sweeps (a router with a stale view, a node that died and came back); the sweep
+ * compares what replicas hold, so it cannot miss them.
+ *
+ * On a graceful leave, `drain` hands everything to the ring without this node.
  *
  * Every transfer is an idempotent merge on the receiver, so a retry, a
  * duplicate or a race with a client's write is harmless.
@@ -38,24 +42,22 @@ export class Rebalancer {
     private readonly wallNow: () => number,
   ) {}
 
-  async handoff(before: Ring, after: Ring): Promise<void> {
-    const plan = new Plan();
-    for (const { key } of this.store.all()) {
-      const owners = after.preferenceList(key);
-      if (!owners.includes(this.self)) {
-        plan.relinquish(key, owners);
-        continue;
-      }
-      const previous = before.preferenceList(key);
-      for (const node of owners) if (node !== this.self && !previous.includes(node)) plan.send(node, key);
-    }
-    await this.execute(plan);
+  /** Starts the next sweep from the first key. */
+  restartSweep(): void {
+    this.cursor = "";
   }
 
-  /** One anti-entropy step over the next `batch` keys, resuming where the last step stopped. */
-  async repairStep(ring: Ring, batch: number): Promise<void> {
+  /**
+   * One step of the sweep over this node's keys in key order: the next `batch`
+   * keys are compared with their other replicas (each side gets what it lacks),
+   * and keys this node no longer replicates go to their replicas and are
+   * dropped here once every one of them confirmed. Returns true when the step
+   * finished a sweep.
+   */
+  async repairStep(ring: Ring, batch: number): Promise<boolean> {
     const keys = this.store.keysAfter(this.cursor, batch);
-    this.cursor = keys.length < batch ? "" : keys[keys.length - 1]!;
+    const finished = keys.length < batch;
+    this.cursor = finished ? "" : keys[keys.length - 1]!;
     const compare = new Map<string, KeyVersion[]>();
     const plan = new Plan();
     const expiry = this.wallNow() - this.tombstoneTtlMs;
@@ -91,6 +93,7 @@ export class Rebalancer {
       }),
     );
     await this.execute(plan);
+    return finished;
   }
 
   /** Hands every key to the ring without this node (a graceful leave). Returns how many keys left. */

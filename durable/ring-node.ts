@@ -23,6 +23,9 @@ import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
 import { SwimHost } from "./swim-host";
 
+/** Bounds one alarm's work when a membership change makes a node sweep all its keys. */
+const REBALANCE_BATCHES_PER_WAKE = 16;
+
 /** The periodic jobs multiplexed on the object's one alarm. */
 type Job = "period" | "swim" | "repair" | "rebalance";
 
@@ -47,8 +50,6 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
   private readonly timetable = new Timetable<Job>();
-  /** The ring as of the last handoff; the next handoff moves what changed since. */
-  private settledRing: Ring | undefined;
   private ring: Ring | undefined;
   private digest = "";
   private armedAt: number | undefined;
@@ -228,6 +229,17 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     }
   }
 
+  /**
+   * After a membership change, sweep every key at once rather than one batch per
+   * repair interval, a bounded number of batches per wake so one alarm stays short.
+   */
+  private async rebalance(): Promise<void> {
+    for (let step = 0; step < REBALANCE_BATCHES_PER_WAKE; step++) {
+      if (this.ring === undefined || (await this.rebalancer.repairStep(this.ring, this.config.repairBatch))) return;
+    }
+    this.timetable.set("rebalance", this.now());
+  }
+
   /** Arms the alarm for the earliest job, if it is not armed for that already. */
   private arm(): void {
     if (this.faults.crashed || !this.gossip.active) {
@@ -259,7 +271,6 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     if (!this.gossip.started && this.config.nodes.includes(this.name)) this.gossip.bootstrap(this.config.nodes);
     if (!this.gossip.active) return;
     this.refreshRing();
-    this.settledRing = this.ring;
     const now = this.now();
     const { protocolPeriodMs } = this.config.swim;
     // Spread nodes across a period and the repair interval so they do not probe in lockstep.
@@ -279,16 +290,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     this.refreshRing();
     if (this.digest === before) return;
     for (const event of events) console.log(`${this.name}: ${event.member} ${event.type} (incarnation ${event.incarnation})`);
-    // Coalesce a burst of changes (a join gossiped by several members) into one handoff.
+    // Coalesce a burst of changes (a join gossiped by several members) into one sweep.
+    this.rebalancer.restartSweep();
     this.timetable.setEarliest("rebalance", this.now() + this.config.swim.protocolPeriodMs);
-  }
-
-  private async rebalance(): Promise<void> {
-    const before = this.settledRing;
-    const after = this.ring;
-    if (after === undefined) return;
-    this.settledRing = after;
-    if (before !== undefined && before !== after) await this.rebalancer.handoff(before, after);
   }
 
   private refreshRing(): void {

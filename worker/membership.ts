@@ -20,7 +20,8 @@ export interface MembershipView {
  * data path and membership.
  */
 export interface MembershipSource {
-  view(): Promise<MembershipView>;
+  /** The current view; `fresh` skips the cache (an operator naming a node the cache may not know yet). */
+  view(options?: { fresh?: boolean }): Promise<MembershipView>;
   /** A replica reported holding view `digest`; a source may refresh early if it differs. */
   observe(digest: string): void;
 }
@@ -62,7 +63,8 @@ export class GossipMembership implements MembershipSource {
 
   constructor(private readonly options: GossipMembershipOptions) {}
 
-  view(): Promise<MembershipView> {
+  view(options?: { fresh?: boolean }): Promise<MembershipView> {
+    if (options?.fresh) this.expiresAt = 0;
     if (this.current !== undefined && this.options.now() < this.expiresAt) return Promise.resolve(this.current);
     // One refresh at a time per isolate; concurrent requests share it.
     this.inflight ??= this.refresh().finally(() => (this.inflight = undefined));

@@ -36,7 +36,7 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
   if (typeof name !== "string" || !isNodeName(name)) {
     throw badRequest('body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -', "invalid_node");
   }
-  const view = await cluster.membership.view();
+  const view = await cluster.membership.view({ fresh: true });
   const live = view.members.filter((m) => m.state === "alive").map((m) => m.name);
   if (view.members.some((m) => m.name === name && (m.state === "alive" || m.state === "suspect"))) {
     throw new HttpError(409, "already_member", `${name} is already a member of the cluster`);
@@ -98,7 +98,7 @@ function describeEntry(entry: Entry | undefined): Record<string, unknown> {
 /** A node the cluster knows: configured, or in the membership view (joined later, or left). */
 export async function knownNode(cluster: Cluster, name: string | undefined): Promise<string> {
   if (name !== undefined && cluster.config.nodes.includes(name)) return name;
-  const view = await cluster.membership.view();
+  const view = await cluster.membership.view({ fresh: true });
   if (name === undefined || !view.members.some((m) => m.name === name)) {
     throw new HttpError(404, "unknown_node", `no node named ${JSON.stringify(name)}; see GET /cluster`);
   }

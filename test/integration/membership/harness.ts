@@ -1,0 +1,93 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import type { MemberView } from "../../../shared/swim";
+import { api, ADMIN, config } from "../helpers";
+
+/**
+ * Steps a cluster of real ring node objects through SWIM protocol periods,
+ * deterministically: a discrete-event loop over the nodes' alarms. Each step
+ * runs the alarm due soonest among all nodes; the node acts at the alarm's due
+ * time (see durable/ring-node.ts), so virtual time is the due time of the last
+ * alarm run. Periods are configured long enough (vitest.config.ts) that no
+ * alarm fires on its own.
+ */
+export const PERIOD = config.swim.protocolPeriodMs;
+
+export class ClusterDriver {
+  /** Virtual time: the due time of the last alarm run. */
+  now = 0;
+  readonly nodes = new Set(config.nodes);
+
+  /** Wakes every node (a configured node bootstraps on first contact) and starts the clock. */
+  async start(): Promise<void> {
+    const views = await Promise.all([...this.nodes].map((node) => stub(node).membership()));
+    for (const view of views) expect(view.members.length).toBe(config.nodes.length);
+    this.now = Date.now();
+  }
+
+  /** Runs the alarm due soonest; false when no node has one. */
+  async step(): Promise<boolean> {
+    const due = await Promise.all([...this.nodes].map(async (node) => [node, await alarmOf(node)] as const));
+    const next = due.filter((d): d is readonly [string, number] => d[1] !== null).sort((a, b) => a[1] - b[1])[0];
+    if (next === undefined) return false;
+    this.now = Math.max(this.now, next[1]);
+    await runDurableObjectAlarm(stub(next[0]));
+    return true;
+  }
+
+  /** Steps until `done` holds; returns the virtual time that took, in protocol periods. */
+  async until(done: () => Promise<boolean>, maxPeriods: number): Promise<number> {
+    const start = this.now;
+    while (!(await done())) {
+      if (this.now - start > maxPeriods * PERIOD) {
+        throw new Error(`not done within ${maxPeriods} protocol periods`);
+      }
+      if (!(await this.step())) throw new Error("no node has an alarm: the cluster stopped");
+    }
+    return (this.now - start) / PERIOD;
+  }
+
+  /** Steps `periods` protocol periods of virtual time. */
+  async run(periods: number): Promise<void> {
+    const end = this.now + periods * PERIOD;
+    while (this.now < end && (await this.step()));
+  }
+
+  /** What `node` believes about `member`. */
+  async stateOf(node: string, member: string): Promise<MemberView | undefined> {
+    const view = await stub(node).membership();
+    return view.members.find((m) => m.name === member);
+  }
+
+  /** Whether every node in `observers` sees `member` in `state`. */
+  async allSee(observers: Iterable<string>, member: string, state: MemberView["state"]): Promise<boolean> {
+    for (const node of observers) if ((await this.stateOf(node, member))?.state !== state) return false;
+    return true;
+  }
+}
+
+export function stub(node: string) {
+  return env.RING_NODE.getByName(node);
+}
+
+function alarmOf(node: string): Promise<number | null> {
+  return runInDurableObject(stub(node), (_instance, state) => state.storage.getAlarm());
+}
+
+export async function fault(node: string, body: Record<string, unknown>): Promise<Response> {
+  const response = await api(`/admin/nodes/${node}/fault`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response;
+}
+
+export interface ClusterBody {
+  nodes: { name: string; state: string; incarnation: number | null; reachable: boolean; keys?: number; self?: { state: string; incarnation: number } | null }[];
+  viewsAgree: boolean;
+}
+
+export async function clusterView(): Promise<ClusterBody> {
+  const response = await api("/cluster");
+  expect(response.status).toBe(200);
+  return response.json<ClusterBody>();
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { Ring } from "../../../shared/ring";
+import { ADMIN, api, config, expectError, freshKey, get, put, replicaCopy } from "../helpers";
+import { ClusterDriver, clusterView, stub } from "./harness";
+
+const driver = new ClusterDriver();
+const written = new Map<string, number>();
+const sixNodes = Ring.build([...config.nodes, "node-6"], { virtualNodes: config.virtualNodes, replicas: config.replicas });
+
+function addNode(body: unknown): Promise<Response> {
+  return api("/admin/nodes", { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+}
+
+describe("a node that joins", () => {
+  it("starts through an introducer and gets the full membership at once", async () => {
+    await driver.start();
+    for (let i = 0; i < 60; i++) {
+      const key = freshKey("before-join");
+      expect((await put(key, i)).status).toBe(200);
+      written.set(key, i);
+    }
+    const response = await addNode({ name: "node-6", introducer: "node-2" });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ node: "node-6", introducers: ["node-2"], swim: { state: "alive" } });
+    driver.nodes.add("node-6");
+    expect((await stub("node-6").membership()).members.filter((m) => m.state === "alive")).toHaveLength(6);
+  });
+
+  it("appears in every member's view by gossip", async () => {
+    const periods = await driver.until(() => driver.allSee(driver.nodes, "node-6", "alive"), 20);
+    console.log(`node-6 in every view after ${periods.toFixed(1)} periods`);
+    expect((await clusterView()).viewsAgree).toBe(true);
+  });
+
+  it("is given the keys it now replicates, by the nodes that held them", async () => {
+    await driver.run(2);
+    const moved = [...written.keys()].filter((key) => sixNodes.preferenceList(key).includes("node-6"));
+    expect(moved.length).toBeGreaterThan(0);
+    for (const key of moved) expect(await replicaCopy("node-6", key), key).toMatchObject({ present: true, value: written.get(key) });
+  });
+
+  it("is in the router's ring once a replica's reply shows the router its view is stale", async () => {
+    // The router cached its view before the join. The first reply carrying the new
+    // view's digest makes it refresh, so the request after that uses the new ring.
+    expect((await get([...written.keys()][0]!)).status).toBe(200);
+    const key = [...Array(200).keys()].map((i) => `joined-${i}`).find((k) => sixNodes.preferenceList(k)[0] === "node-6")!;
+    const { version } = await (await put(key, "on node-6", "?w=all")).json<{ version: string }>();
+    expect(await replicaCopy("node-6", key)).toMatchObject({ value: "on node-6", version });
+    const cluster = await clusterView();
+    expect(cluster.nodes.find((n) => n.name === "node-6")).toMatchObject({ state: "alive", reachable: true });
+    for (const [k, value] of written) expect(await (await get(k)).json(), k).toMatchObject({ value });
+  });
+
+  it("refuses a second join of a live member, and bad requests", async () => {
+    await expectError(await addNode({ name: "node-6" }), 409, "already_member");
+    await expectError(await addNode({ name: "bad/name" }), 400, "invalid_node");
+    await expectError(await addNode({}), 400, "invalid_node");
+    await expectError(await addNode({ name: "node-7", introducer: "node-99" }), 400, "invalid_introducer");
+    await expectError(await api("/admin/nodes", { method: "POST", body: "{}" }), 401, "unauthorized");
+  });
+});
+
+describe("a node that leaves gracefully", () => {
+  it("hands its keys to their new replicas and is marked left everywhere", async () => {
+    const held = (await stub("node-6").stats()).keys;
+    expect(held).toBeGreaterThan(0);
+    const response = await api("/admin/nodes/node-6", { method: "DELETE", headers: ADMIN });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ node: "node-6", handedOff: held, swim: { state: "left" } });
+    expect((await stub("node-6").stats()).keys).toBe(0);
+
+    const others = [...driver.nodes].filter((n) => n !== "node-6");
+    await driver.until(() => driver.allSee(others, "node-6", "left"), 10);
+    for (const [key, value] of written) expect(await (await get(key, "&r=all")).json(), key).toMatchObject({ value });
+  });
+
+  it("is out of the router's ring: writes land on the five others", async () => {
+    await driver.run(2);
+    const key = [...Array(200).keys()].map((i) => `after-leave-${i}`).find((k) => sixNodes.preferenceList(k).includes("node-6"))!;
+    expect(await (await put(key, "x", "?w=all")).json()).toMatchObject({ acked: 3 });
+    expect((await replicaCopy("node-6", key)).present).toBe(false);
+  });
+});
