@@ -42,7 +42,7 @@ export class FaultSwitch {
     if (peer !== undefined && !this.canReach(peer)) throw new PartitionError(node, peer);
   }
 
-  /** Whether this node's messages to `peer` get through. */
+  /** Whether messages between this node and `peer` get through (partitions cut both ways). */
   canReach(peer: string): boolean {
     const fault = this.fault;
     if (fault.mode === "crash") return false;

@@ -55,8 +55,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private armedAt: number | undefined;
   private clockFloor = 0;
 
+  /** The name the router addressed this object by: its ring member name. */
+  readonly name: string;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.name = ownName(ctx);
     this.config = parseConfig(env as unknown as Record<string, unknown>);
     // SQLite calls are synchronous: the replicas are loaded before any request runs.
     this.store = new ReplicaStore(ctx.storage);
@@ -73,11 +77,6 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     });
     this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
     if (!this.faults.crashed) this.start();
-  }
-
-  /** The name the router addressed this object by: its ring member name. */
-  get name(): string {
-    return this.ctx.id.name ?? this.ctx.id.toString();
   }
 
   // ---- replica operations (the router) -------------------------------------
@@ -115,9 +114,14 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   // ---- membership (other nodes, the router, operators) ---------------------
 
-  /** A SWIM message from a peer; returns our replies to it. */
-  async swim(envelope: Envelope): Promise<Envelope[]> {
-    this.faults.admitPeer(this.name, envelope.from);
+  /**
+   * A SWIM message from a peer; returns our replies to it, or null when a fault
+   * drops the message. Null rather than an exception: a thrown error is logged
+   * as uncaught by the runtime, and a crashed node would flood the log with one
+   * per probe, while silence is exactly what SWIM expects of a lost message.
+   */
+  async swim(envelope: Envelope): Promise<Envelope[] | null> {
+    if (!this.faults.canReach(envelope.from)) return null;
     const replies = await this.gossip.receive(envelope);
     this.arm();
     return replies;
@@ -310,7 +314,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- calls to other nodes ------------------------------------------------
 
   private async link(envelope: Envelope, timeoutMs: number): Promise<readonly Envelope[]> {
-    return withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs);
+    const replies = await withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs);
+    if (replies === null) throw new Error(`${envelope.to} dropped the message`);
+    return replies;
   }
 
   private peerClient(): PeerClient {
@@ -324,6 +330,23 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     };
   }
 }
+
+/**
+ * An object learns its name from the stub that called it (`ctx.id.name`), but
+ * not when the platform wakes it for an alarm: so the name is stored on the
+ * first named call and read back when absent.
+ */
+function ownName(ctx: DurableObjectState): string {
+  const given = ctx.id.name;
+  const stored = ctx.storage.kv.get<string>(NAME_KEY);
+  if (given !== undefined) {
+    if (stored !== given) ctx.storage.kv.put(NAME_KEY, given);
+    return given;
+  }
+  return stored ?? ctx.id.toString();
+}
+
+const NAME_KEY = "name";
 
 function requireKey(key: unknown): asserts key is string {
   if (typeof key !== "string" || key.length === 0) throw new TypeError("key must be a non-empty string");

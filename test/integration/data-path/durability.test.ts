@@ -48,3 +48,14 @@ describe("durability", () => {
     expect(after.keys).toBeGreaterThan(0);
   });
 });
+
+describe("identity", () => {
+  it("a node woken without its name (as by an alarm) still knows it, from storage", async () => {
+    const named = env.RING_NODE.getByName("node-2");
+    expect(await named.stats()).toMatchObject({ name: "node-2" });
+    const id = env.RING_NODE.idFromString(env.RING_NODE.idFromName("node-2").toString());
+    expect(id.name).toBeUndefined();
+    await runInDurableObject(named, (_instance, state) => state.abort("test reset")).catch(() => undefined);
+    expect(await runInDurableObject(env.RING_NODE.get(id), (instance) => instance.name)).toBe("node-2");
+  });
+});
