@@ -83,6 +83,21 @@ describe("npm run dev, driven with the README's curl lines", () => {
     expect(await curl("http://127.0.0.1:8787/s/key?key=foo")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
   });
 
+  it("forms the 5-node cluster by itself: every node runs SWIM and the views agree", async () => {
+    interface Cluster { nodes: { name: string; state: string; self: { state: string } | null }[]; viewsAgree: boolean }
+    let cluster: Cluster | undefined;
+    const deadline = Date.now() + 30_000;
+    do {
+      cluster = (await curl("http://127.0.0.1:8787/cluster")).body as Cluster;
+      if (cluster.viewsAgree && cluster.nodes.every((n) => n.state === "alive" && n.self?.state === "alive")) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } while (Date.now() < deadline);
+    expect(cluster.nodes.map((n) => [n.name, n.state, n.self?.state])).toEqual(
+      ["node-1", "node-2", "node-3", "node-4", "node-5"].map((name) => [name, "alive", "alive"]),
+    );
+    expect(cluster.viewsAgree).toBe(true);
+  });
+
   it("serves the cluster view and the dev admin token", async () => {
     const cluster = await curl("http://127.0.0.1:8787/cluster");
     expect(cluster).toMatchObject({ status: 200, body: { replicas: 3, readQuorum: 2, writeQuorum: 2 } });
