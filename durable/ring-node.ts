@@ -127,10 +127,13 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     return replies;
   }
 
-  /** This node's membership view, for routers building their ring. */
+  /**
+   * This node's membership view, for routers building their ring. Empty from a
+   * node that is not taking part (never started, or left): its view is stale.
+   */
   membership(): MembershipReply {
     this.faults.admitPeer(this.name, undefined);
-    return { node: this.name, members: this.gossip.members(), view: this.digest };
+    return { node: this.name, members: this.gossip.active ? this.gossip.members() : [], view: this.digest };
   }
 
   /** Joins the cluster through `introducers` (an operator adding this node). */
