@@ -27,21 +27,29 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startDev(): Promise<void> {
-  port = await freePort();
+/** `npm run dev -- <flags>` on free ports, in its own process group; `output()` is what it printed so far. */
+async function spawnDev(...flags: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const port = await freePort();
   const inspector = await freePort();
-  dev = spawn("npm", ["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state], {
-    cwd: process.cwd(),
+  const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspector), ...flags], {
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
   let output = "";
-  dev.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  dev.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { child, port, output: () => output };
+}
+
+async function startDev(): Promise<void> {
+  const started = await spawnDev("--persist-to", state);
+  dev = started.child;
+  port = started.port;
+  const output = started.output;
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    if (dev.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output()}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
     } catch {
@@ -49,7 +57,7 @@ async function startDev(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`wrangler dev did not become ready:\n${output}`);
+  throw new Error(`wrangler dev did not become ready:\n${output()}`);
 }
 
 async function stopDev(): Promise<void> {
@@ -116,20 +124,12 @@ describe("npm run dev, driven with the README's curl lines", () => {
 
 describe("wrangler dev with an impossible configuration", () => {
   it("fails at start with a message naming the var", async () => {
-    const inspector = await freePort();
-    const child = spawn("npx", ["wrangler", "dev", "--port", String(await freePort()), "--inspector-port", String(inspector), "--var", "READ_QUORUM:5"], {
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const { child, output } = await spawnDev("--var", "READ_QUORUM:5");
     const deadline = Date.now() + 60_000;
-    while (!output.includes("READ_QUORUM=5 exceeds REPLICAS=3") && Date.now() < deadline && child.exitCode === null) {
+    while (!output().includes("READ_QUORUM=5 exceeds REPLICAS=3") && Date.now() < deadline && child.exitCode === null) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
-    expect(output).toContain("READ_QUORUM=5 exceeds REPLICAS=3");
+    expect(output()).toContain("READ_QUORUM=5 exceeds REPLICAS=3");
   });
 });
