@@ -114,20 +114,22 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       }
     };
 
-    const ask = (node: string): void => {
+    const record = (outcome: ReplicaOutcome<T>): void => {
+      pending--;
+      outcomes.push(outcome);
+      if (outcome.ok) successes.push(outcome);
+      // A failure is replaced by the next replica only while the answer is still open.
+      else if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
+      finish();
+    };
+
+    const ask = (node: string, race: Deadline): void => {
       pending++;
       started.push(
-        raceTimeout(call(node), timeoutMs, schedule).then(
-          (value): ReplicaOutcome<T> => ({ node, ok: true, value }),
-          (error: unknown): ReplicaOutcome<T> => ({ node, ok: false, reason: describe(error) }),
-        ).then((outcome) => {
-          pending--;
-          outcomes.push(outcome);
-          if (outcome.ok) successes.push(outcome);
-          // A failure is replaced by the next replica only while the answer is still open.
-          else if (!done && next < nodes.length) ask(nodes[next++]!);
-          finish();
-        }),
+        race(call(node)).then(
+          (value) => record({ node, ok: true, value }),
+          (error: unknown) => record({ node, ok: false, reason: describe(error) }),
+        ),
       );
     };
 
@@ -137,7 +139,11 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       return;
     }
     const first = Math.min(Math.max(options.initial, required), nodes.length);
-    while (next < first) ask(nodes[next++]!);
+    // The first calls start together, so they share one timer: each still times
+    // out `timeoutMs` after it started. A replacement call gets its own.
+    if (first === 0) return;
+    const together = deadline(timeoutMs, schedule);
+    while (next < first) ask(nodes[next++]!, together);
   });
 }
 
@@ -147,20 +153,44 @@ class ReplicaTimeout extends Error {
   }
 }
 
-function raceTimeout<T>(promise: Promise<T>, ms: number, schedule: Schedule): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cancel = schedule(ms, () => reject(new ReplicaTimeout(ms)));
-    promise.then(
-      (value) => {
-        cancel();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cancel();
-        reject(error);
-      },
-    );
+/** Races calls against one timer: each raced call fails with a timeout if it has not settled when it fires. */
+type Deadline = <T>(promise: Promise<T>) => Promise<T>;
+
+/**
+ * One timer for every call raced against it, started now and cancelled once
+ * every raced call has settled. Timers are not free on Workers (setTimeout and
+ * clearTimeout showed up at several percent of the router's CPU profile), so a
+ * quorum of three calls shares one instead of arming three.
+ */
+function deadline(ms: number, schedule: Schedule): Deadline {
+  let pending = 0;
+  const rejects: ((error: unknown) => void)[] = [];
+  let cancel: (() => void) | undefined = schedule(ms, () => {
+    cancel = undefined;
+    const error = new ReplicaTimeout(ms);
+    for (const reject of rejects) reject(error);
   });
+  const settle = (): void => {
+    if (--pending === 0 && cancel !== undefined) {
+      cancel();
+      cancel = undefined;
+    }
+  };
+  return <T>(promise: Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      pending++;
+      rejects.push(reject);
+      promise.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
 }
 
 function describe(error: unknown): string {

@@ -15,8 +15,14 @@ export interface RingOptions {
  * every isolate that sees the same membership builds the same ring.
  *
  * Lookups are on every request, building happens on a membership change: so the
- * build precomputes each token's preference list and a lookup is one hash, one
- * binary search over a typed array and no allocation.
+ * build precomputes each token's preference list and a lookup is one hash, a
+ * bucket index and a short search over a typed array, with no allocation.
+ *
+ * The bucket index maps the top bits of a hash to the first token at or after
+ * the start of that slice of the ring, with about one token per bucket; a
+ * lookup then searches only its bucket (one or two tokens) instead of the
+ * whole token array (17 unpredictable steps at 128,000 tokens). See
+ * docs/performance.md for the figures.
  */
 export class Ring {
   readonly members: readonly string[];
@@ -24,6 +30,10 @@ export class Ring {
   private readonly tokens: Uint32Array;
   /** preferences[i] is the preference list of keys that fall on tokens[i]. */
   private readonly preferences: readonly (readonly string[])[];
+  /** buckets[b]: index of the first token whose top bits are >= b (see `bucketIndex`). */
+  private readonly buckets: Uint32Array;
+  /** 32 minus the number of bits a bucket number has. */
+  private readonly shift: number;
 
   private constructor(
     members: readonly string[],
@@ -35,6 +45,9 @@ export class Ring {
     this.options = options;
     this.tokens = tokens;
     this.preferences = preferences;
+    const { buckets, shift } = bucketIndex(tokens);
+    this.buckets = buckets;
+    this.shift = shift;
   }
 
   static build(members: Iterable<string>, options: RingOptions): Ring {
@@ -101,8 +114,11 @@ export class Ring {
   /** Index of the first token at or clockwise after `hash`, wrapping past the top of the ring. */
   private tokenIndex(hash: number): number {
     const tokens = this.tokens;
-    let lo = 0;
-    let hi = tokens.length;
+    const bucket = hash >>> this.shift;
+    // Tokens of this bucket are [lo, hi); if none is >= hash, the answer is the
+    // first token of a later bucket, which is buckets[bucket + 1] = hi.
+    let lo = this.buckets[bucket]!;
+    let hi = this.buckets[bucket + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (tokens[mid]! < hash) lo = mid + 1;
@@ -113,3 +129,28 @@ export class Ring {
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
+
+/** At most 2^20 buckets (4 MiB), reached at about a million tokens. */
+const MAX_BUCKET_BITS = 20;
+
+/**
+ * A table from the top `bits` bits of a hash to the first token whose own top
+ * bits are at least that bucket's number, with one more entry at the end (the
+ * token count). `bits` is about log2 of the token count, so buckets hold about
+ * one token each: 640 tokens get 1,024 buckets (4 KiB), 128,000 tokens get
+ * 131,072 (512 KiB).
+ */
+function bucketIndex(tokens: Uint32Array): { buckets: Uint32Array; shift: number } {
+  const count = tokens.length;
+  const bits = Math.max(1, Math.min(MAX_BUCKET_BITS, Math.ceil(Math.log2(Math.max(count, 2)))));
+  const shift = 32 - bits;
+  const size = 2 ** bits;
+  const buckets = new Uint32Array(size + 1);
+  let t = 0;
+  for (let b = 0; b <= size; b++) {
+    const start = b * 2 ** shift;
+    while (t < count && tokens[t]! < start) t++;
+    buckets[b] = t;
+  }
+  return { buckets, shift };
+}

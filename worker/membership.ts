@@ -52,23 +52,40 @@ export interface GossipMembershipOptions {
 /**
  * Membership as the ring nodes' SWIM protocol sees it. The router asks one live
  * node for its view and caches it for `ttlMs`; a replica reply carrying a
- * different view digest makes the next request refresh early. If no node
- * answers, the last view (or the configured list) keeps serving: quorums then
- * fail or succeed on their own merits, which is what a client should see.
+ * different view digest makes the cache expire early. If no node answers, the
+ * last view (or the configured list) keeps serving: quorums then fail or succeed
+ * on their own merits, which is what a client should see.
+ *
+ * Refreshes are never shared between requests. The Workers runtime cancels a
+ * request that awaits a promise whose I/O belongs to another request ("code had
+ * hung"): the benchmark caught a shared in-flight refresh failing about one
+ * request a second per isolate. So once a view is expired, the first request to
+ * notice refreshes it itself while the others keep using the expired view
+ * (stale-while-revalidate); only a request that finds no view at all waits, for
+ * a refresh of its own.
  */
 export class GossipMembership implements MembershipSource {
   private current: MembershipView | undefined;
   private expiresAt = 0;
-  private inflight: Promise<MembershipView> | undefined;
+  /** When the refresh in progress started; another may start if it is older than the TTL. */
+  private refreshingSince: number | undefined;
 
   constructor(private readonly options: GossipMembershipOptions) {}
 
-  view(options?: { fresh?: boolean }): Promise<MembershipView> {
-    if (options?.fresh) this.expiresAt = 0;
-    if (this.current !== undefined && this.options.now() < this.expiresAt) return Promise.resolve(this.current);
-    // One refresh at a time per isolate; concurrent requests share it.
-    this.inflight ??= this.refresh().finally(() => (this.inflight = undefined));
-    return this.inflight;
+  async view(options?: { fresh?: boolean }): Promise<MembershipView> {
+    const now = this.options.now();
+    const current = this.current;
+    if (current !== undefined && !options?.fresh) {
+      if (now < this.expiresAt) return current;
+      const busy = this.refreshingSince !== undefined && now - this.refreshingSince < Math.max(this.options.ttlMs, 1_000);
+      if (busy) return current;
+    }
+    this.refreshingSince = now;
+    try {
+      return await this.refresh();
+    } finally {
+      this.refreshingSince = undefined;
+    }
   }
 
   observe(digest: string): void {
@@ -79,7 +96,7 @@ export class GossipMembership implements MembershipSource {
     for (const node of this.candidates()) {
       try {
         const reply = await this.options.ask(node);
-        if (reply.members.length === 0) continue; // a node that has not started knows nobody
+        if (reply.members.length === 0) continue; // a node not taking part knows nobody
         if (this.current === undefined || reply.view !== this.current.digest) {
           this.current = buildView(reply.members, this.options.ring, reply.node);
         }

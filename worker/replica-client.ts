@@ -6,8 +6,10 @@ import type { RingNode } from "../durable/ring-node";
 
 /**
  * How the router reaches a replica. Two transports carry the same operations:
- * Workers RPC on the object stub (the default, and the faster: see
- * docs/performance.md) and `stub.fetch` to the node's internal HTTP API.
+ * Workers RPC on the object stub (the default: typed calls, no HTTP framing or
+ * JSON of our own) and `stub.fetch` to the node's internal HTTP API. Measured
+ * locally the two cost about the same (docs/performance.md); RPC stays the
+ * default for its types and because it is the platform's recommended path.
  */
 export interface ReplicaClient {
   read(node: string, key: string): Promise<ReadReply>;

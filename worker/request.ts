@@ -30,8 +30,12 @@ export function keyFromQuery(query: Record<string, string | string[] | undefined
  */
 export async function writeFromBody(request: Request, limits: Limits): Promise<WriteInput> {
   const text = await readBody(request, limits.maxBodyBytes);
+  return writeFromText(text, request.headers.get("content-type") ?? "", limits);
+}
+
+/** The body text of `POST /s/key` (already read and decoded) to a WriteInput. */
+export function writeFromText(text: string, type: string, limits: Limits): WriteInput {
   const trimmed = text.trimStart();
-  const type = request.headers.get("content-type") ?? "";
   if (!trimmed.startsWith("{") && type.startsWith("application/x-www-form-urlencoded")) {
     return fromForm(text, limits);
   }
@@ -73,6 +77,9 @@ function checkKey(key: unknown, limits: Limits): string {
 }
 
 function checkValue(text: string, limits: Limits): string {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, two units,
+  // is 4), so short text cannot be over the limit: skip counting its bytes.
+  if (text.length * 3 <= limits.maxValueBytes) return text;
   const bytes = utf8Length(text);
   if (bytes > limits.maxValueBytes) {
     throw tooLarge(`value is ${bytes} bytes serialized; the limit is ${limits.maxValueBytes} bytes`, "value_too_large");

@@ -1,0 +1,150 @@
+/**
+ * The system under test, started locally: the deploy bundle (`wrangler deploy
+ * --dry-run`) served by workerd through Miniflare's API, so requests reach the
+ * runtime directly instead of through `wrangler dev`'s proxy.
+ *
+ * Each configuration (quorum over RPC, N=1, quorum over stub.fetch) is its own
+ * Miniflare instance, hence its own workerd process and in-memory storage; only
+ * the one under load uses CPU.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
+
+const run = promisify(execFile);
+
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Builds the deploy bundle offline; returns the path of its entry module. */
+export async function buildBundle(outdir = mkdtempSync(join(tmpdir(), "ringkv-bench-")), sourceDir = ROOT): Promise<string> {
+  await run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: sourceDir,
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return join(outdir, "index.js");
+}
+
+export interface WranglerSettings {
+  readonly compatibilityDate: string;
+  readonly vars: Record<string, string>;
+}
+
+/**
+ * The compatibility date and `[vars]` of wrangler.toml. Only the subset this
+ * project's file uses is read (`key = "string"` lines and comments); anything
+ * else inside `[vars]` is an error rather than a silent guess.
+ */
+export function readWranglerToml(path = join(ROOT, "wrangler.toml")): WranglerSettings {
+  let section = "";
+  let compatibilityDate = "";
+  const vars: Record<string, string> = {};
+  for (const [n, raw] of readFileSync(path, "utf8").split("\n").entries()) {
+    const line = raw.replace(/^\s+|\s+$/g, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const header = /^\[+([^\]]+)\]+$/.exec(line);
+    if (header) {
+      section = header[1]!.trim();
+      continue;
+    }
+    const pair = /^([A-Za-z0-9_]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(#.*)?$/.exec(line);
+    if (section === "" && pair?.[1] === "compatibility_date") compatibilityDate = pair[2]!;
+    if (section !== "vars") continue;
+    if (!pair) throw new Error(`wrangler.toml:${n + 1}: cannot read this [vars] line: ${line}`);
+    vars[pair[1]!] = JSON.parse(`"${pair[2]!}"`) as string;
+  }
+  if (compatibilityDate === "") throw new Error("wrangler.toml has no compatibility_date");
+  return { compatibilityDate, vars };
+}
+
+export interface LocalCluster {
+  readonly label: string;
+  readonly url: URL;
+  /** The workerd process serving it, for CPU accounting; undefined if not found. */
+  readonly pid: number | undefined;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly inspectorPort: number | undefined;
+  readonly storage: "tmpfs" | "disk";
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly label: string;
+  readonly scriptPath: string;
+  readonly settings: WranglerSettings;
+  /** Per-run overrides of wrangler.toml's vars, e.g. REPLICAS=1. */
+  readonly overrides?: Record<string, string>;
+  /** Opens workerd's inspector (Chrome DevTools protocol) on this port. */
+  readonly inspectorPort?: number;
+  /**
+   * Where the objects' SQLite files live. "tmpfs" (default) puts them on
+   * /dev/shm, so a write costs what workerd and SQLite spend, not the fsync
+   * latency of this machine's shared virtual disk; "disk" keeps Miniflare's
+   * default (a temporary directory under os.tmpdir()).
+   */
+  readonly storage?: "tmpfs" | "disk";
+}
+
+export async function startCluster(options: StartOptions): Promise<LocalCluster> {
+  const vars = { ...options.settings.vars, ...options.overrides };
+  const before = new Set(workerdChildren());
+  const storageDir =
+    (options.storage ?? "tmpfs") === "tmpfs" && existsSync("/dev/shm") ? mkdtempSync("/dev/shm/ringkv-bench-") : undefined;
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: options.scriptPath,
+    modulesRoot: dirname(options.scriptPath),
+    compatibilityDate: options.settings.compatibilityDate,
+    durableObjects: { RING_NODE: { className: "RingNode", useSQLite: true } },
+    bindings: vars,
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    ...(storageDir === undefined ? {} : { durableObjectsPersist: storageDir }),
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
+  });
+  const url = await mf.ready;
+  const pid = workerdChildren().find((p) => !before.has(p));
+  return {
+    label: options.label,
+    url,
+    pid,
+    vars,
+    inspectorPort: options.inspectorPort,
+    storage: storageDir === undefined ? "disk" : "tmpfs",
+    dispose: async () => {
+      await mf.dispose();
+      if (storageDir !== undefined) rmSync(storageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Pids of this process's workerd children (Miniflare spawns one per instance). */
+function workerdChildren(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && comm.startsWith("workerd")) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** The workerd version Miniflare runs, for the report. */
+export async function workerdVersion(): Promise<string> {
+  try {
+    const { stdout } = await run("npx", ["workerd", "--version"], { cwd: ROOT });
+    return stdout.trim();
+  } catch {
+    return "unknown";
+  }
+}

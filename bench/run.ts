@@ -1,0 +1,311 @@
+/**
+ * npm run bench [-- --quick] [--url URL [--n1-url URL] [--fetch-url URL]] [--json FILE]
+ *                  [--storage tmpfs|disk] [--out DIR] [--seed N] [--var KEY=VALUE ...]
+ *
+ * Load at several concurrencies against the Worker in workerd (Miniflare's API,
+ * no wrangler dev proxy) or against a running deployment, with same-run
+ * baselines: the no-op route GET /health, the store with N=1 (R=1, W=1), and
+ * the quorum over stub.fetch. Baseline runs are interleaved in rounds and each
+ * ratio is taken within a round. Writes bench/results/<timestamp>.json and .html.
+ * See docs/performance.md.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { execFileSync } from "node:child_process";
+import { computeRatios, summariseBaselines, targets, type RunRecord } from "./analysis";
+import { buildBundle, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
+import { keyName, type ValueSize } from "./keys";
+import { LoadGenerator } from "./loadgen-client";
+import type { LoadResult } from "./loadgen";
+import { renderHtml } from "./report-html";
+import { bigRing, lookupKeys, measureLookups } from "./ring-lookup";
+import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    url: { type: "string" },
+    "n1-url": { type: "string" },
+    "fetch-url": { type: "string" },
+    json: { type: "string" },
+    out: { type: "string", default: join(ROOT, "bench", "results") },
+    storage: { type: "string", default: "tmpfs" },
+    seed: { type: "string", default: "1" },
+    /** Overrides of wrangler.toml's vars for every local configuration, KEY=VALUE (repeatable). */
+    var: { type: "string", multiple: true },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(
+    "npm run bench -- [--quick] [--url URL [--n1-url URL] [--fetch-url URL]] [--json FILE] [--storage tmpfs|disk] [--out DIR] [--seed N] [--var KEY=VALUE ...]",
+  );
+  process.exit(0);
+}
+if (values.storage !== "tmpfs" && values.storage !== "disk") throw new Error("--storage must be tmpfs or disk");
+
+const started = Date.now();
+const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
+const mode = values.quick ? "quick" : "full";
+const remote = values.url !== undefined;
+const seed = Number(values.seed);
+const extraVars: Record<string, string> = Object.fromEntries(
+  (values.var ?? []).map((kv) => {
+    const eq = kv.indexOf("=");
+    if (eq < 1) throw new Error(`--var KEY=VALUE, got ${kv}`);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  }),
+);
+
+/** Where each configuration is served: local Miniflare instances, or the URLs given. */
+const targetsByCluster = new Map<ClusterName, { url: string; pid?: number | undefined }>();
+const locals: LocalCluster[] = [];
+const settings = readWranglerToml();
+
+const load = new LoadGenerator();
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error("\ninterrupted: stopping after the current run");
+});
+
+try {
+  let bundleBuildMs = 0;
+  if (remote) {
+    targetsByCluster.set("quorum", { url: values.url! });
+    if (values["n1-url"]) targetsByCluster.set("n1", { url: values["n1-url"] });
+    if (values["fetch-url"]) targetsByCluster.set("fetch", { url: values["fetch-url"] });
+  } else {
+    const t = Date.now();
+    const scriptPath = await buildBundle();
+    bundleBuildMs = Date.now() - t;
+    for (const name of ["quorum", "n1", "fetch"] as const) {
+      const cluster = await startCluster({
+        label: name,
+        scriptPath,
+        settings,
+        overrides: { ...extraVars, ...CLUSTERS[name].overrides },
+        storage: values.storage as "tmpfs" | "disk",
+      });
+      locals.push(cluster);
+      targetsByCluster.set(name, { url: cluster.url.href, pid: cluster.pid });
+    }
+  }
+  const clusters = [...targetsByCluster.keys()];
+  const thePlan = plan(mode, clusters);
+  const runs = thePlan.runs.filter((r) => r.mix === "noop" || targetsByCluster.has(r.cluster));
+  const estimate =
+    runs.reduce((a, r) => a + thePlan.warmupSec + (r.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec) + thePlan.settleMs / 1000, 0);
+  console.log(
+    `ringkv bench (${mode}): ${runs.length} runs, about ${Math.round(estimate)} s of load after the preload; ` +
+      `configurations: ${clusters.map((c) => `${c} (${CLUSTERS[c].title})`).join(", ")}; ` +
+      `READ_REPAIR_CHANCE=${extraVars.READ_REPAIR_CHANCE ?? settings.vars.READ_REPAIR_CHANCE ?? "default"}; storage ${remote ? "remote" : values.storage}` +
+      (Object.keys(extraVars).length > 0 ? `; var overrides ${JSON.stringify(extraVars)}` : ""),
+  );
+
+  // Preload: every key of each key space once, with ?w=all so every replica holds
+  // it before reads start (no read repair traffic from a cold start).
+  const sizesFor = (cluster: ClusterName): ValueSize[] =>
+    [...new Set(runs.filter((r) => r.cluster === cluster && r.mix !== "noop").map((r) => r.valueSize))];
+  const preloadStart = Date.now();
+  for (const cluster of clusters) {
+    const target = targetsByCluster.get(cluster)!;
+    for (const valueSize of sizesFor(cluster)) {
+      const t = Date.now();
+      const result = await load.run({
+        url: target.url,
+        kind: "preload",
+        readShare: 0,
+        distribution: "uniform",
+        keys: thePlan.keys[valueSize],
+        valueSize,
+        connections: 32,
+        warmupSec: 0,
+        durationSec: 0,
+        seed,
+        serverPid: target.pid,
+      });
+      const failed = result.non2xx + result.failed;
+      console.log(
+        `  preload ${cluster}: ${thePlan.keys[valueSize]} keys of ${valueSize} B (${keyName(valueSize, 0)}..) in ` +
+          `${((Date.now() - t) / 1000).toFixed(1)} s${failed > 0 ? `, ${failed} FAILED` : ""}`,
+      );
+      if (failed > 0) throw new Error(`preload of ${cluster} failed for ${failed} keys: ${JSON.stringify(result.statusCodes)}`);
+    }
+  }
+  const preloadSec = (Date.now() - preloadStart) / 1000;
+
+  console.log(`\n  ${"run".padEnd(40)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"err".padStart(5)}  cpu: workerd/loadgen/other (cores), µs/req`);
+  const records: RunRecord[] = [];
+  for (const [i, run] of runs.entries()) {
+    if (interrupted) break;
+    const cluster = run.mix === "noop" ? clusters[0]! : run.cluster;
+    const target = targetsByCluster.get(cluster)!;
+    const result = await load.run({
+      url: target.url,
+      kind: run.mix === "noop" ? "health" : "store",
+      readShare: READ_SHARE[run.mix],
+      distribution: run.distribution,
+      keys: thePlan.keys[run.valueSize],
+      valueSize: run.valueSize,
+      connections: run.connections,
+      warmupSec: thePlan.warmupSec,
+      durationSec: run.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec,
+      seed: seed + i,
+      serverPid: target.pid,
+    });
+    const record = toRecord(run, result);
+    records.push(record);
+    console.log(`  ${line(record)}`);
+    // Let background work (the third write, read repair) drain before the next run.
+    await new Promise((r) => setTimeout(r, thePlan.settleMs));
+  }
+
+  const ratios = computeRatios(records, thePlan.ratioConnections);
+  const ring = bigRing();
+  const ringLookups = mode === "quick" ? measureLookups(ring, lookupKeys(), 300, 5, 100) : measureLookups(ring, lookupKeys());
+  const goals = targets(ratios, ringLookups);
+  const baselines = summariseBaselines(records);
+  const finished = Date.now();
+
+  const report = {
+    schema: 1,
+    mode,
+    started_at: new Date(started).toISOString(),
+    duration_s: (finished - started) / 1000,
+    target: remote ? { kind: "url", urls: Object.fromEntries([...targetsByCluster].map(([k, v]) => [k, v.url])) } : { kind: "miniflare", storage: values.storage },
+    environment: {
+      node: process.version,
+      workerd: remote ? null : await workerdVersion(),
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? "unknown",
+      memory_gb: Math.round(totalmem() / 2 ** 30),
+      git_commit: gitCommit(),
+      load_generator: "autocannon 9 (closed loop, keep-alive), own process; latencies in an HDR histogram (µs)",
+    },
+    settings: {
+      vars: { ...settings.vars, ...extraVars },
+      var_overrides: extraVars,
+      clusters: Object.fromEntries(clusters.map((c) => [c, { title: CLUSTERS[c].title, overrides: CLUSTERS[c].overrides }])),
+      warmup_s: thePlan.warmupSec,
+      duration_s: thePlan.durationSec,
+      baseline_duration_s: thePlan.baselineDurationSec,
+      rounds: thePlan.rounds,
+      keys: thePlan.keys,
+      zipf_s: 0.99,
+      seed,
+      bundle_build_ms: bundleBuildMs,
+      preload_s: preloadSec,
+    },
+    runs: records,
+    baselines: baselines.map(({ representative, ...rest }) => ({ ...rest, representative: representative.name })),
+    ratios,
+    ring_lookups_per_s: ringLookups,
+    targets: goals,
+  };
+
+  mkdirSync(resolve(values.out!), { recursive: true });
+  const jsonPath = join(resolve(values.out!), `${stamp}.json`);
+  const htmlPath = join(resolve(values.out!), `${stamp}.html`);
+  writeFileSync(jsonPath, JSON.stringify(report, null, 1));
+  if (values.json) writeFileSync(resolve(values.json), JSON.stringify(report, null, 1));
+  writeFileSync(htmlPath, renderHtml(report, baselines));
+
+  console.log(`\nBaselines (median of ${thePlan.rounds} interleaved rounds; uniform keys, 100 B values):`);
+  console.log(`  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(7)}`);
+  for (const b of baselines) {
+    console.log(
+      `  ${b.name.padEnd(34)} ${b.rps.toFixed(0).padStart(8)} ${`${b.rps_min.toFixed(0)}-${b.rps_max.toFixed(0)}`.padStart(13)} ` +
+        `${b.p50_ms.toFixed(2).padStart(8)} ${b.p99_ms.toFixed(2).padStart(8)} ${(b.server_us_per_request?.toFixed(0) ?? "-").padStart(7)}`,
+    );
+  }
+  console.log(`\nRatios at c=${ratios.connections} (median of per-round ratios):`);
+  const f = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
+  console.log(`  quorum / N=1 throughput: read ${f(ratios.read)}, write ${f(ratios.write)}`);
+  console.log(`  quorum / N=1 p99:        read ${f(ratios.read_p99)}, write ${f(ratios.write_p99)}`);
+  console.log(`  quorum / N=1 workerd CPU per request: read ${f(ratios.read_cost)}, write ${f(ratios.write_cost)}`);
+  console.log(`  quorum RPC / stub.fetch throughput: read ${f(ratios.rpc_vs_fetch_read)}, write ${f(ratios.rpc_vs_fetch_write)}`);
+  console.log(`  vs no-op (GET /health): ${Object.entries(ratios.vs_noop).map(([k, v]) => `${k} ${f(v)}`).join(", ")}`);
+  console.log(`  ring lookups: ${(ringLookups / 1e6).toFixed(2)} M/s (1,000 nodes x 128 virtual nodes)`);
+  console.log("\nTargets:");
+  for (const t of goals) {
+    const value = t.value === null ? "n/a" : t.value >= 1000 ? `${(t.value / 1e6).toFixed(2)} M/s` : t.value.toFixed(3);
+    console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "MISS"}  ${t.name}: ${value} (goal ${t.goal})`);
+  }
+  const errors = records.reduce((a, r) => a + r.errors, 0);
+  console.log(`\n${records.length} runs, ${errors} failed requests, ${((finished - started) / 1000).toFixed(0)} s in all.`);
+  console.log(`Results: ${jsonPath}\nReport:  ${htmlPath}${values.json ? `\nJSON:    ${resolve(values.json)}` : ""}`);
+} finally {
+  load.close();
+  await Promise.all(locals.map((c) => c.dispose()));
+}
+
+function toRecord(run: PlannedRun, result: LoadResult): RunRecord {
+  const errors = result.non2xx + result.failed;
+  const attempted = result.requests + result.failed;
+  const server = result.cpu.server;
+  const othersCores = server === null ? null : Math.max(0, result.cpu.machine * result.cpu.cores - server - result.cpu.loadgen);
+  return {
+    name: runName(run) + (run.phase === "baseline" ? `@r${run.round}` : ""),
+    workload: runName(run),
+    phase: run.phase,
+    round: run.round ?? null,
+    cluster: run.mix === "noop" ? "noop" : run.cluster,
+    mix: run.mix,
+    distribution: run.distribution,
+    value_bytes: run.valueSize,
+    connections: run.connections,
+    rps: round(result.rps, 1),
+    requests: result.requests,
+    p50_ms: result.latency.p50_ms,
+    p90_ms: result.latency.p90_ms,
+    p99_ms: result.latency.p99_ms,
+    p999_ms: result.latency.p999_ms,
+    mean_ms: round(result.latency.mean_ms, 3),
+    max_ms: result.latency.max_ms,
+    errors,
+    error_rate: attempted > 0 ? errors / attempted : 0,
+    status_codes: result.statusCodes,
+    cpu: {
+      server: server === null ? null : round(server, 3),
+      loadgen: round(result.cpu.loadgen, 3),
+      others: othersCores === null ? null : round(othersCores, 3),
+      machine: round(result.cpu.machine, 3),
+    },
+    server_us_per_request: server === null || result.requests === 0 ? null : round((server * result.windowSec * 1e6) / result.requests, 1),
+    window_s: round(result.windowSec, 3),
+    timeline: result.timeline,
+    error_samples: result.errorSamples,
+    cdf: result.latency.cdf,
+    histogram: result.histogram,
+  };
+}
+
+function line(r: RunRecord): string {
+  const n = (x: number, d = 2) => x.toFixed(d).padStart(8);
+  const cpu = `${r.cpu.server?.toFixed(2) ?? "-"}/${r.cpu.loadgen.toFixed(2)}/${r.cpu.others?.toFixed(2) ?? "-"}`;
+  return (
+    `${r.name.padEnd(40)} ${n(r.rps, 0)} ${n(r.p50_ms)} ${n(r.p90_ms)} ${n(r.p99_ms)} ${n(r.p999_ms)} ${String(r.errors).padStart(5)}  ` +
+    `${cpu.padEnd(15)} ${r.server_us_per_request?.toFixed(0) ?? "-"}` +
+    (r.errors > 0 ? `  status ${JSON.stringify(Object.fromEntries(Object.entries(r.status_codes).filter(([c]) => !c.startsWith("2"))))}` : "")
+  );
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function gitCommit(): string | null {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return null;
+  }
+}

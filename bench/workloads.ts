@@ -1,0 +1,129 @@
+/**
+ * What the benchmark runs: the cluster configurations (same bundle, different
+ * vars), the workloads, and the quick and full plans.
+ */
+import type { KeyDistribution, ValueSize } from "./keys";
+
+export type ClusterName = "quorum" | "n1" | "fetch";
+
+export interface ClusterConfig {
+  readonly title: string;
+  /** Overrides of wrangler.toml's vars for this configuration. */
+  readonly overrides: Record<string, string>;
+}
+
+/**
+ * quorum: the product as configured (N=3, R=2, W=2, Workers RPC).
+ * n1: one replica per key, R=1, W=1: the floor cost of one object hop.
+ * fetch: quorum over stub.fetch to the node's internal HTTP API.
+ * All keep READ_REPAIR_CHANCE from wrangler.toml (0.1) unless it is overridden.
+ */
+export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
+  quorum: { title: "N=3 R=2 W=2, RPC", overrides: { REPLICA_TRANSPORT: "rpc" } },
+  n1: { title: "N=1 R=1 W=1, RPC", overrides: { REPLICAS: "1", READ_QUORUM: "1", WRITE_QUORUM: "1", REPLICA_TRANSPORT: "rpc" } },
+  fetch: { title: "N=3 R=2 W=2, stub.fetch", overrides: { REPLICA_TRANSPORT: "fetch" } },
+};
+
+export type Mix = "read" | "write" | "90/10" | "50/50" | "noop";
+
+export const READ_SHARE: Record<Mix, number> = { read: 1, write: 0, "90/10": 0.9, "50/50": 0.5, noop: 1 };
+
+export interface Workload {
+  /** noop: GET /health (a real route that touches no node): the platform's ceiling. */
+  readonly mix: Mix;
+  readonly distribution: KeyDistribution;
+  readonly valueSize: ValueSize;
+  readonly connections: number;
+}
+
+export interface PlannedRun extends Workload {
+  readonly cluster: ClusterName;
+  /** Which part of the report the run belongs to. */
+  readonly phase: "matrix" | "baseline";
+  /** For baseline runs: the round (runs of one round are interleaved A/B/C). */
+  readonly round?: number;
+}
+
+export function runName(run: Workload & { cluster: ClusterName }): string {
+  if (run.mix === "noop") return `noop/health/c${run.connections}`;
+  const size = run.valueSize === 100 ? "100B" : "10KiB";
+  return `${run.cluster}/${run.mix}/${run.distribution}/${size}/c${run.connections}`;
+}
+
+export interface Plan {
+  readonly mode: "quick" | "full";
+  readonly warmupSec: number;
+  readonly durationSec: number;
+  /** Baseline runs are shorter and repeated in interleaved rounds. */
+  readonly baselineDurationSec: number;
+  readonly rounds: number;
+  /** Key space per value size. */
+  readonly keys: Record<ValueSize, number>;
+  readonly runs: readonly PlannedRun[];
+  /** The concurrency the ratios and targets are judged at. */
+  readonly ratioConnections: number;
+  /** Pause after each run, for background work (the third write, read repair) to drain. */
+  readonly settleMs: number;
+}
+
+const MIXES: readonly Mix[] = ["read", "write", "90/10", "50/50"];
+const DISTRIBUTIONS: readonly KeyDistribution[] = ["uniform", "zipf"];
+const SIZES: readonly ValueSize[] = [100, 10240];
+
+/**
+ * Baselines: at each concurrency, the no-op route, then reads and writes on
+ * quorum, N=1 and fetch back to back (uniform keys, 100 B), repeated for
+ * `rounds` rounds. Interleaving means slow drift of the machine (other tenants,
+ * thermal, GC of a long-lived process) hits every configuration alike, and
+ * each ratio is taken within one round.
+ */
+function baselines(concurrencies: readonly number[], rounds: number, clusters: readonly ClusterName[]): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const connections of concurrencies) {
+      runs.push({ phase: "baseline", round, cluster: "quorum", mix: "noop", distribution: "uniform", valueSize: 100, connections });
+      for (const mix of ["read", "write"] as const) {
+        for (const cluster of clusters) {
+          runs.push({ phase: "baseline", round, cluster, mix, distribution: "uniform", valueSize: 100, connections });
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): Plan {
+  if (mode === "quick") {
+    // Under a minute: the ratio baselines at 32 connections in two rounds, and two mixes.
+    const runs: PlannedRun[] = [
+      ...baselines([32], 2, clusters),
+      { phase: "matrix", cluster: "quorum", mix: "90/10", distribution: "zipf", valueSize: 100, connections: 32 },
+      { phase: "matrix", cluster: "quorum", mix: "50/50", distribution: "uniform", valueSize: 10240, connections: 32 },
+    ];
+    return {
+      mode, warmupSec: 0.5, durationSec: 1.5, baselineDurationSec: 1.5, rounds: 2,
+      keys: { 100: 500, 10240: 200 }, runs, ratioConnections: 32, settleMs: 150,
+    };
+  }
+  const matrix: PlannedRun[] = [];
+  for (const mix of MIXES) {
+    for (const distribution of DISTRIBUTIONS) {
+      for (const valueSize of SIZES) {
+        for (const connections of [1, 8, 32, 128]) {
+          matrix.push({ phase: "matrix", cluster: "quorum", mix, distribution, valueSize, connections });
+        }
+      }
+    }
+  }
+  return {
+    mode,
+    warmupSec: 1,
+    durationSec: 4,
+    baselineDurationSec: 3,
+    rounds: 3,
+    keys: { 100: 10_000, 10240: 2_000 },
+    runs: [...baselines([1, 8, 32, 128], 3, clusters), ...matrix],
+    ratioConnections: 32,
+    settleMs: 300,
+  };
+}
