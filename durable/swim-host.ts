@@ -67,7 +67,7 @@ export class SwimHost {
   bootstrap(seeds: readonly string[]): void {
     if (this.member !== undefined) return;
     this.member = this.newMember();
-    this.member.seed(seeds.filter((name) => name !== this.deps.self), this.deps.now());
+    this.member.seed(seeds, this.deps.now());
     this.settle();
   }
 

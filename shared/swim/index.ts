@@ -4,11 +4,8 @@
  * docs/membership.md for the protocol as implemented and its parameters.
  */
 export { SwimMember } from "./member";
-export { DEFAULT_SWIM_CONFIG, pushPullInterval, retransmitLimit, validateConfig, type SwimConfig } from "./config";
-export { isLive, refutation, supersedes, type Status } from "./rules";
-export { expectedConfirmations, Suspicion, suspicionTimeout, suspicionTimeouts } from "./suspicion";
-export { Awareness } from "./awareness";
-export { BroadcastQueue } from "./broadcast";
+export { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./config";
+export { isLive } from "./rules";
 export type {
   Envelope,
   MemberState,

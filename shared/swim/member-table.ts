@@ -1,22 +1,29 @@
+import type { Status } from "./rules";
 import type { MemberState } from "./types";
 
-/** Our view of one other member. */
-export interface MemberRecord {
-  readonly state: MemberState;
-  readonly incarnation: number;
-  /** When it entered this state, in the host's clock. */
-  readonly since: number;
-}
-
-/** State codes in the table's column; 0 is an empty slot. */
-const EMPTY = 0;
-const ALIVE = 1;
-const SUSPECT = 2;
-const STATES: readonly (MemberState | undefined)[] = [undefined, "alive", "suspect", "dead", "left"];
-const CODES: Readonly<Record<MemberState, number>> = { alive: 1, suspect: 2, dead: 3, left: 4 };
+/**
+ * State codes in the table's column. Alive is 0 so that a freshly seeded table
+ * (everyone alive at incarnation 0) is all zeroes and needs no writes: untouched
+ * pages of a large zeroed buffer cost nothing, and touching them is most of the
+ * cost of a 10,000-member simulation.
+ */
+const ALIVE = 0;
+const SUSPECT = 1;
+const DEAD = 2;
+const EMPTY = 4;
+const STATES: readonly (MemberState | undefined)[] = ["alive", "suspect", "dead", "left", undefined];
+const CODES: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
 function isLiveCode(code: number): boolean {
   return code === ALIVE || code === SUSPECT;
+}
+
+/** A tombstone and when it was made: the one time the protocol needs to remember (for reaping). */
+interface Grave {
+  readonly name: string;
+  readonly state: MemberState;
+  readonly incarnation: number;
+  readonly since: number;
 }
 
 /** A seed list without duplicates, and each name's position (slot) in it. */
@@ -49,11 +56,10 @@ const NO_SEEDS: SeedList = { names: [], slots: new Map() };
  * Every other member we know of, and the probe order over them.
  *
  * Sized for tens of thousands of members. Each member has a slot: seeded ones
- * their seed-list position, later ones a slot of their own past those. State,
- * incarnation and time of change are columns of typed arrays, and the probe
- * order is an array of slots: a table of n members is a few flat arrays, which
- * the garbage collector never has to walk (the simulator holds 10,000 such
- * tables). A lookup is one or two Map accesses; the next probe target and a
+ * their seed-list position, later ones a slot of their own past those. State
+ * and incarnation are columns of typed arrays, and the probe order is an array
+ * of slots: a table of n members is one flat buffer, which the garbage collector
+ * never has to walk (the simulator holds 10,000 such tables). A lookup is one or two Map accesses; the next probe target and a
  * random sample of k members are O(1) expected, with no copy of the member
  * list; the O(n) reshuffle happens once per n probes.
  */
@@ -63,19 +69,21 @@ export class MemberTable {
   /** Names of the slots past the seed list. */
   private readonly extraNames: (string | undefined)[] = [];
   private readonly freeSlots: number[] = [];
+  /** Slots in use (seeded and extra); the columns may be longer. */
+  private slots = 0;
   private states = new Uint8Array(0);
   private incarnations = new Float64Array(0);
-  private sinces = new Float64Array(0);
-  /** Probe order: the slot of every known member once, reshuffled after each full pass. */
+  /** Probe order: the slot of every known member once, reshuffled after each full pass. Same capacity as the columns. */
   private order = new Int32Array(0);
   private orderLength = 0;
   private cursor = 0;
   private live = 0;
+  private dead = 0;
   /**
    * Tombstones in the order they were made, for reaping and reconnect attempts;
    * an entry whose member has changed state since is skipped.
    */
-  private readonly graves: { readonly name: string; readonly since: number }[] = [];
+  private readonly graves: Grave[] = [];
   private gravesHead = 0;
 
   constructor(
@@ -88,42 +96,46 @@ export class MemberTable {
     return this.live;
   }
 
-  get(name: string): MemberRecord | undefined {
+  /** Members held dead (not left). */
+  get deadCount(): number {
+    return this.dead;
+  }
+
+  get(name: string): Status | undefined {
     const slot = this.slotOf(name);
     if (slot === undefined) return undefined;
     const state = STATES[this.states[slot]!];
-    return state && { state, incarnation: this.incarnations[slot]!, since: this.sinces[slot]! };
+    return state && { state, incarnation: this.incarnations[slot]! };
   }
 
-  set(name: string, record: MemberRecord): void {
+  /** @param now when the member entered this state: tombstones are reaped by age. */
+  set(name: string, status: Status, now: number): void {
     if (name === this.self) throw new Error("a member does not hold a record of itself");
     const slot = this.slotOf(name) ?? this.newSlot(name);
     const previous = this.states[slot]!;
-    const code = CODES[record.state];
+    const code = CODES[status.state];
     this.states[slot] = code;
-    this.incarnations[slot] = record.incarnation;
-    this.sinces[slot] = record.since;
+    this.incarnations[slot] = status.incarnation;
     if (previous === EMPTY) this.insertIntoOrder(slot);
     this.live += (isLiveCode(code) ? 1 : 0) - (isLiveCode(previous) ? 1 : 0);
-    if (!isLiveCode(code)) this.graves.push({ name, since: record.since });
+    this.dead += (code === DEAD ? 1 : 0) - (previous === DEAD ? 1 : 0);
+    if (!isLiveCode(code)) this.graves.push({ name, state: status.state, incarnation: status.incarnation, since: now });
   }
 
   /** Adds the names we do not know yet as alive at incarnation 0. */
   seed(names: readonly string[], now: number): void {
     if (this.seeds !== NO_SEEDS || this.extraSlots.size > 0) {
       for (const name of names) {
-        if (name !== this.self && this.get(name) === undefined) this.set(name, { state: "alive", incarnation: 0, since: now });
+        if (name !== this.self && this.get(name) === undefined) this.set(name, { state: "alive", incarnation: 0 }, now);
       }
       return;
     }
     this.seeds = seedList(names);
     const n = this.seeds.names.length;
     this.grow(n);
-    this.states.fill(ALIVE, 0, n);
-    this.sinces.fill(now, 0, n);
+    this.slots = n;
     const selfSlot = this.seeds.slots.get(this.self);
     if (selfSlot !== undefined) this.states[selfSlot] = EMPTY;
-    this.order = new Int32Array(n);
     for (let slot = 0; slot < n; slot++) if (slot !== selfSlot) this.order[this.orderLength++] = slot;
     this.live = this.orderLength;
     // Shuffle before the first probe, or every member would probe in list order.
@@ -131,11 +143,21 @@ export class MemberTable {
   }
 
   /** Calls `fn` for every member we know, tombstones included. */
-  forEach(fn: (name: string, state: MemberState, incarnation: number, since: number) => void): void {
-    for (let slot = 0; slot < this.states.length; slot++) {
+  forEach(fn: (name: string, state: MemberState, incarnation: number) => void): void {
+    for (let slot = 0; slot < this.slots; slot++) {
       const state = STATES[this.states[slot]!];
-      if (state !== undefined) fn(this.nameOf(slot), state, this.incarnations[slot]!, this.sinces[slot]!);
+      if (state !== undefined) fn(this.nameOf(slot), state, this.incarnations[slot]!);
     }
+  }
+
+  /** Tombstones that are still current, oldest first. */
+  tombstones(): Grave[] {
+    const current: Grave[] = [];
+    for (let i = this.gravesHead; i < this.graves.length; i++) {
+      const grave = this.graves[i]!;
+      if (this.isCurrent(grave)) current.push(grave);
+    }
+    return current;
   }
 
   /**
@@ -157,19 +179,22 @@ export class MemberTable {
   }
 
   /**
-   * Up to k distinct live members not excluded, chosen uniformly by rejection
-   * sampling: O(k) expected while most members are live, and bounded at 3n tries
-   * (memberlist's kRandomNodes) when they are not.
+   * Up to k distinct live members not excluded, chosen at random: O(k) expected
+   * by rejection sampling while most members are eligible. When few are (a small
+   * cluster, a mass failure) a scan from a random position finishes the job, so
+   * we never return fewer than exist.
    */
   sample(k: number, exclude: (name: string) => boolean): string[] {
     const picked: string[] = [];
     const n = this.orderLength;
-    for (let tries = 0; tries < 3 * n && picked.length < k; tries++) {
-      const slot = this.order[Math.floor(this.random() * n)]!;
-      if (!isLiveCode(this.states[slot]!)) continue;
+    const consider = (slot: number) => {
+      if (!isLiveCode(this.states[slot]!)) return;
       const name = this.nameOf(slot);
       if (!exclude(name) && !picked.includes(name)) picked.push(name);
-    }
+    };
+    for (let tries = 0; tries < 4 * k && picked.length < k; tries++) consider(this.order[Math.floor(this.random() * n)]!);
+    const start = Math.floor(this.random() * n);
+    for (let i = 0; i < n && picked.length < k; i++) consider(this.order[(start + i) % n]!);
     return picked;
   }
 
@@ -178,8 +203,7 @@ export class MemberTable {
     const count = this.graves.length - this.gravesHead;
     for (let tries = 0; tries < 8 && count > 0; tries++) {
       const grave = this.graves[this.gravesHead + Math.floor(this.random() * count)]!;
-      const record = this.get(grave.name);
-      if (record?.state === "dead" && record.since === grave.since) return grave.name;
+      if (grave.state === "dead" && this.isCurrent(grave)) return grave.name;
     }
     return undefined;
   }
@@ -190,15 +214,18 @@ export class MemberTable {
       const grave = this.graves[this.gravesHead]!;
       if (grave.since + ageMs > now) break;
       this.gravesHead++;
-      const slot = this.slotOf(grave.name);
-      if (slot !== undefined && !isLiveCode(this.states[slot]!) && this.sinces[slot] === grave.since) {
-        this.remove(grave.name, slot);
-      }
+      if (this.isCurrent(grave)) this.remove(grave.name, this.slotOf(grave.name)!);
     }
     if (this.gravesHead > 64 && this.gravesHead * 2 > this.graves.length) {
       this.graves.splice(0, this.gravesHead);
       this.gravesHead = 0;
     }
+  }
+
+  /** A tombstone is never replaced by one of the same state and incarnation, so these identify it. */
+  private isCurrent(grave: Grave): boolean {
+    const record = this.get(grave.name);
+    return record?.state === grave.state && record.incarnation === grave.incarnation;
   }
 
   private slotOf(name: string): number | undefined {
@@ -212,14 +239,16 @@ export class MemberTable {
 
   private newSlot(name: string): number {
     const seeded = this.seeds.names.length;
-    const slot = this.freeSlots.pop() ?? seeded + this.extraNames.length;
+    const slot = this.freeSlots.pop() ?? this.slots++;
     this.extraNames[slot - seeded] = name;
     this.extraSlots.set(name, slot);
-    this.grow(slot + 1);
+    this.grow(this.slots);
+    this.states[slot] = EMPTY;
     return slot;
   }
 
   private remove(name: string, slot: number): void {
+    if (this.states[slot] === DEAD) this.dead--;
     this.states[slot] = EMPTY;
     if (this.extraSlots.delete(name)) {
       this.extraNames[slot - this.seeds.names.length] = undefined;
@@ -233,7 +262,6 @@ export class MemberTable {
 
   /** At a random position, as memberlist does, so a newcomer is not always probed last. */
   private insertIntoOrder(slot: number): void {
-    if (this.orderLength === this.order.length) this.order = resized(this.order, Math.max(8, 2 * this.order.length));
     const index = Math.floor(this.random() * (this.orderLength + 1));
     this.order[this.orderLength++] = this.order[index]!;
     this.order[index] = slot;
@@ -249,18 +277,23 @@ export class MemberTable {
     }
   }
 
-  /** Makes room for `slots` slots. */
+  /**
+   * Makes room for `slots` slots. All columns share one buffer: allocating
+   * thousands of separate typed arrays is an order of magnitude slower.
+   */
   private grow(slots: number): void {
-    if (slots <= this.states.length) return;
-    const capacity = Math.max(slots, 2 * this.states.length, 8);
-    this.states = resized(this.states, capacity);
-    this.incarnations = resized(this.incarnations, capacity);
-    this.sinces = resized(this.sinces, capacity);
+    const previous = this.states.length;
+    if (slots <= previous) return;
+    const capacity = Math.max(slots, 2 * previous, 8);
+    const buffer = new ArrayBuffer(capacity * (8 + 4 + 1));
+    const incarnations = new Float64Array(buffer, 0, capacity);
+    const order = new Int32Array(buffer, 8 * capacity, capacity);
+    const states = new Uint8Array(buffer, 12 * capacity, capacity);
+    incarnations.set(this.incarnations);
+    order.set(this.order);
+    states.set(this.states);
+    this.incarnations = incarnations;
+    this.order = order;
+    this.states = states;
   }
-}
-
-function resized<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array.subarray(0, Math.min(array.length, length)));
-  return next;
 }

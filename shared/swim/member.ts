@@ -136,7 +136,7 @@ export class SwimMember {
       indirectAt: now + this.awareness.scale(this.config.pingTimeoutMs),
       deadline,
     };
-    out.push(this.envelope(target, { type: "ping", seq, updates: this.piggyback(target) }));
+    out.push(this.envelope(target, { type: "ping", seq, ...this.gossipFor(target) }));
     return out;
   }
 
@@ -145,16 +145,16 @@ export class SwimMember {
     const { from, msg } = env;
     switch (msg.type) {
       case "ping":
-        this.merge(msg.updates, now);
-        return [this.envelope(from, { type: "ack", seq: msg.seq, updates: this.piggyback(from) })];
+        this.merge(from, msg, now);
+        return [this.envelope(from, { type: "ack", seq: msg.seq, ...this.gossipFor(from) })];
       case "ping-req":
-        this.merge(msg.updates, now);
+        this.merge(from, msg, now);
         return [this.relay(now, from, msg)];
       case "ack":
-        this.merge(msg.updates, now);
+        this.merge(from, msg, now);
         return this.onAck(from, msg.seq);
       case "nack":
-        this.merge(msg.updates, now);
+        this.merge(from, msg, now);
         this.onNack(from, msg.seq);
         return [];
       case "sync":
@@ -173,9 +173,7 @@ export class SwimMember {
     for (const [seq, relay] of this.relays) {
       if (relay.expiresAt > now) continue;
       this.relays.delete(seq);
-      if (relay.nack) {
-        out.push(this.envelope(relay.origin, { type: "nack", seq: relay.originSeq, updates: this.piggyback(relay.origin) }));
-      }
+      if (relay.nack) out.push(this.envelope(relay.origin, { type: "nack", seq: relay.originSeq, ...this.gossipFor(relay.origin) }));
     }
     this.membership.expireSuspicions(now);
     if (this.joinRetryAt !== undefined && this.joinRetryAt <= now) {
@@ -236,8 +234,12 @@ export class SwimMember {
 
   /** JSON-serialisable; O(n). Restoring it resumes one incarnation up (see Membership.restore). */
   snapshot(): SwimSnapshot {
+    const since = new Map(this.membership.table.tombstones().map((grave) => [grave.name, grave.since]));
     const members: SnapshotMember[] = [];
-    this.membership.table.forEach((name, state, incarnation, since) => members.push({ name, state, incarnation, since }));
+    this.membership.table.forEach((name, state, incarnation) => {
+      const died = since.get(name);
+      members.push(died === undefined ? { name, state, incarnation } : { name, state, incarnation, since: died });
+    });
     return {
       version: 1,
       self: this.self,
@@ -261,10 +263,10 @@ export class SwimMember {
     this.probe = { phase: "indirect", target: probe.target, seq: probe.seq, deadline: probe.deadline, relays, nacked: [] };
     const nackAfterMs = Math.floor((probe.deadline - now) * NACK_FRACTION);
     for (const relay of relays) {
-      const updates = this.piggyback(relay);
+      const gossip = this.gossipFor(relay);
       const msg: SwimMessage = this.config.lifeguard
-        ? { type: "ping-req", seq: probe.seq, target: probe.target, nackAfterMs, updates }
-        : { type: "ping-req", seq: probe.seq, target: probe.target, updates };
+        ? { type: "ping-req", seq: probe.seq, target: probe.target, nackAfterMs, ...gossip }
+        : { type: "ping-req", seq: probe.seq, target: probe.target, ...gossip };
       out.push(this.envelope(relay, msg));
     }
   }
@@ -293,7 +295,7 @@ export class SwimMember {
     const relay = this.relays.get(seq);
     if (relay === undefined || from !== relay.target) return [];
     this.relays.delete(seq);
-    return [this.envelope(relay.origin, { type: "ack", seq: relay.originSeq, updates: this.piggyback(relay.origin) })];
+    return [this.envelope(relay.origin, { type: "ack", seq: relay.originSeq, ...this.gossipFor(relay.origin) })];
   }
 
   private onNack(from: string, seq: number): void {
@@ -311,21 +313,20 @@ export class SwimMember {
       expiresAt: now + (msg.nackAfterMs ?? this.config.pingTimeoutMs),
       nack: msg.nackAfterMs !== undefined,
     });
-    return this.envelope(msg.target, { type: "ping", seq, updates: this.piggyback(msg.target) });
+    return this.envelope(msg.target, { type: "ping", seq, ...this.gossipFor(msg.target) });
   }
 
   private onSync(now: number, from: string, reply: boolean, members: readonly Update[]): Envelope[] {
     const joined = reply && this.joinRetryAt !== undefined;
     for (const update of members) {
       if (joined) {
-        // Our introducer's view, which the rest of the cluster already shares.
-        this.membership.apply(update, now, false);
+        this.membership.apply(update, now, "introduction");
       } else if (update.state === "dead" && update.member !== this.self) {
         // memberlist's rule: another member's verdict becomes our suspicion, giving
         // the accused (say, across a healed partition) the chance to refute.
-        this.membership.apply({ state: "suspect", member: update.member, incarnation: update.incarnation, from }, now);
+        this.membership.apply({ state: "suspect", member: update.member, incarnation: update.incarnation, from }, now, "sync");
       } else {
-        this.membership.apply(update, now);
+        this.membership.apply(update, now, "sync");
       }
     }
     if (reply) {
@@ -337,9 +338,12 @@ export class SwimMember {
 
   /**
    * Periodic full-state exchange with a random live member, so that anything
-   * gossip dropped is repaired; and with a random member we hold as dead, so that
-   * a healed partition (where each side holds the other dead and so never talks
-   * to it) merges again. Alone, we fall back on the introducers.
+   * gossip dropped is repaired; and, sometimes, with a random member we hold as
+   * dead, so that a healed partition (where each side holds the other dead and
+   * so never talks to it) merges again. Serf's rule for how often: with
+   * probability dead/live, so the cluster as a whole tries each dead member
+   * about once per interval however large it is, and every time when half the
+   * cluster looks dead. Alone, we fall back on the introducers.
    */
   private pushPull(now: number, out: Envelope[]): void {
     if (this.nextSyncAt === undefined) {
@@ -352,7 +356,8 @@ export class SwimMember {
     const peers = this.membership.table.sample(1, () => false);
     const fallback = this.introducers[Math.floor(this.random() * this.introducers.length)];
     if (peers.length === 0 && fallback !== undefined) peers.push(fallback);
-    const dead = this.membership.table.randomDead();
+    const { deadCount, liveCount } = this.membership.table;
+    const dead = this.random() * Math.max(1, liveCount) < deadCount ? this.membership.table.randomDead() : undefined;
     if (dead !== undefined) peers.push(dead);
     out.push(...this.syncRequests(peers));
   }
@@ -363,18 +368,23 @@ export class SwimMember {
     return peers.map((peer) => this.envelope(peer, { type: "sync", reply: false, members }));
   }
 
-  private merge(updates: readonly Update[], now: number): void {
-    for (const update of updates) this.membership.apply(update, now);
+  /** The sender's word on itself, then its gossip. */
+  private merge(from: string, msg: { readonly incarnation: number; readonly updates: readonly Update[] }, now: number): void {
+    this.membership.apply({ state: "alive", member: from, incarnation: msg.incarnation }, now);
+    for (const update of msg.updates) this.membership.apply(update, now);
   }
 
-  /** Gossip for one message to `to`: first what we hold against `to` itself, then the freshest news. */
-  private piggyback(to: string): Update[] {
+  /**
+   * What a probe message to `to` carries: our incarnation, then first what we
+   * hold against `to` itself, then the freshest news.
+   */
+  private gossipFor(to: string): { incarnation: number; updates: Update[] } {
     const limit = retransmitLimit(this.config, this.membership.size);
     const accusation = this.membership.accusationAbout(to);
-    if (accusation === undefined) return this.membership.broadcasts.take(this.config.maxPiggyback, limit);
-    const updates = this.membership.broadcasts.take(this.config.maxPiggyback - 1, limit);
-    updates.unshift(accusation);
-    return updates;
+    const room = this.config.maxPiggyback - (accusation === undefined ? 0 : 1);
+    const updates = this.membership.broadcasts.take(room, limit);
+    if (accusation !== undefined) updates.unshift(accusation);
+    return { incarnation: this.membership.incarnation, updates };
   }
 
   private envelope(to: string, msg: SwimMessage): Envelope {

@@ -52,22 +52,28 @@ export class Membership {
   }
 
   /**
-   * @param gossip false when everyone else already knows (a joiner's first sync):
-   *   re-gossiping a whole cluster's state would flood the piggyback buffer.
+   * @param source how we heard it:
+   *   - "gossip": one member's news, passed on; a suspicion from a new accuser
+   *     confirms ours (Lifeguard).
+   *   - "sync": another member's whole view. Its suspects are what that member
+   *     heard, not what it saw: they neither confirm ours nor are passed on,
+   *     or third parties would count the syncing member as another accuser.
+   *   - "introduction": our introducer's view when we join, which everyone else
+   *     already shares: applied without gossiping it (that would flood the
+   *     piggyback buffer with the whole cluster).
    */
-  apply(update: Update, now: number, gossip = true): void {
+  apply(update: Update, now: number, source: UpdateSource = "gossip"): void {
     if (update.member === this.self) return this.hearAboutSelf(update);
     const current = this.table.get(update.member);
     if (!supersedes(update, current)) {
-      if (update.state === "suspect" && current?.state === "suspect" && current.incarnation === update.incarnation) {
-        this.confirm(update, gossip);
-      }
+      const confirms = update.state === "suspect" && current?.state === "suspect" && current.incarnation === update.incarnation;
+      if (confirms && source === "gossip") this.confirm(update);
       return;
     }
-    this.table.set(update.member, { state: update.state, incarnation: update.incarnation, since: now });
+    this.table.set(update.member, update, now);
     if (this.suspicions.delete(update.member)) this.deadlinesChanged = true;
     if (update.state === "suspect") this.startSuspicion(update, now);
-    if (gossip) this.broadcasts.enqueue(update);
+    if (source === "gossip" || (source === "sync" && update.state !== "suspect")) this.broadcasts.enqueue(update);
     const type = eventType(current?.state, update.state);
     if (type !== undefined) this.events.push({ type, member: update.member, incarnation: update.incarnation, at: now });
   }
@@ -161,11 +167,12 @@ export class Membership {
     this.hasLeft = snapshot.left;
     this.selfIncarnation = snapshot.incarnation;
     if (!snapshot.left) this.announceSelf(snapshot.incarnation + 1);
-    const bySince = [...snapshot.members].sort((a, b) => a.since - b.since);
+    // Tombstones oldest first, so that they are reaped in order.
+    const bySince = [...snapshot.members].sort((a, b) => (a.since ?? 0) - (b.since ?? 0));
     for (const member of bySince) {
       if (member.name === this.self) continue;
       const state = member.state === "suspect" ? "alive" : member.state;
-      this.table.set(member.name, { state, incarnation: member.incarnation, since: member.since });
+      this.table.set(member.name, { state, incarnation: member.incarnation }, member.since ?? 0);
     }
   }
 
@@ -192,12 +199,12 @@ export class Membership {
   }
 
   /** Another member suspects the same member at the same incarnation. */
-  private confirm(update: Update & { state: "suspect" }, gossip: boolean): void {
+  private confirm(update: Update & { state: "suspect" }): void {
     const suspicion = this.suspicions.get(update.member);
     if (suspicion === undefined || !suspicion.confirm(update.from)) return;
     this.deadlinesChanged = true;
     // Passed on so the other suspecters can count this accuser too.
-    if (gossip) this.broadcasts.enqueue(update);
+    this.broadcasts.enqueue(update);
   }
 
   private asUpdate(member: string, state: MemberState, incarnation: number): Update {
@@ -206,11 +213,14 @@ export class Membership {
       case "left":
         return { state, member, incarnation };
       case "suspect":
+        return { state, member, incarnation, from: this.suspicions.get(member)?.accuser ?? this.self };
       case "dead":
         return { state, member, incarnation, from: this.self };
     }
   }
 }
+
+export type UpdateSource = "gossip" | "sync" | "introduction";
 
 const NO_EVENTS: readonly MembershipEvent[] = Object.freeze([]);
 

@@ -25,10 +25,14 @@ export type Update =
  * The wire protocol. Delivery is unreliable, unordered and may duplicate:
  * `seq` ties an ack or nack to the probe that asked for it, and anything that
  * matches no open probe is only mined for its gossip.
+ *
+ * Probe messages carry the sender's own incarnation: the sender is the
+ * authority on its own alive, so whoever hears from it directly is brought up
+ * to date, even a member that missed the sender's refutation in gossip.
  */
 export type SwimMessage =
   /** "Are you there?" The receiver answers with an ack carrying the same seq. */
-  | { readonly type: "ping"; readonly seq: number; readonly updates: readonly Update[] }
+  | { readonly type: "ping"; readonly seq: number; readonly incarnation: number; readonly updates: readonly Update[] }
   /**
    * "Ping target for me." The receiver pings the target with a seq of its own and
    * forwards the target's ack. `nackAfterMs` (Lifeguard) asks for a nack if the
@@ -38,16 +42,17 @@ export type SwimMessage =
   | {
       readonly type: "ping-req";
       readonly seq: number;
+      readonly incarnation: number;
       readonly target: string;
       readonly nackAfterMs?: number;
       readonly updates: readonly Update[];
     }
-  | { readonly type: "ack"; readonly seq: number; readonly updates: readonly Update[] }
-  | { readonly type: "nack"; readonly seq: number; readonly updates: readonly Update[] }
+  | { readonly type: "ack"; readonly seq: number; readonly incarnation: number; readonly updates: readonly Update[] }
+  | { readonly type: "nack"; readonly seq: number; readonly incarnation: number; readonly updates: readonly Update[] }
   /**
    * Full-state exchange (push-pull). A request (`reply: false`) carries the
-   * sender's whole view and is answered with the receiver's whole view. Joining is
-   * a push-pull with an introducer.
+   * sender's whole view, itself included, and is answered with the receiver's.
+   * Joining is a push-pull with an introducer.
    */
   | { readonly type: "sync"; readonly reply: boolean; readonly members: readonly Update[] }
   /** Graceful departure at this incarnation; receivers gossip it on. */
@@ -89,6 +94,6 @@ export interface SwimSnapshot {
 }
 
 export interface SnapshotMember extends MemberView {
-  /** When this member entered its state, in the host's clock (used to reap tombstones). */
-  readonly since: number;
+  /** Dead and left only: when, in the host's clock, so the tombstone is reaped on time. */
+  readonly since?: number;
 }

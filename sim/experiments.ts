@@ -1,0 +1,117 @@
+import { DEFAULT_SWIM_CONFIG } from "../shared/swim";
+import { runDetection, type DetectionResult } from "./detection";
+import { runFalsePositives, type FalsePositiveResult } from "./false-positives";
+
+/** One independent piece of the report, small enough to run in its own process. */
+export type Job =
+  | { readonly kind: "detection"; readonly size: number; readonly seed: number; readonly trials: number; readonly crashesPerTrial: number }
+  | {
+      readonly kind: "loss";
+      readonly size: number;
+      readonly seed: number;
+      readonly lifeguard: boolean;
+      readonly phases: readonly { readonly loss: number; readonly periods: number }[];
+      readonly settlePeriods: number;
+    }
+  | {
+      readonly kind: "overloaded";
+      readonly size: number;
+      readonly seed: number;
+      readonly lifeguard: boolean;
+      readonly count: number;
+      readonly backlogMs: number;
+      readonly periods: number;
+      readonly settlePeriods: number;
+    };
+
+export type JobResult =
+  | { readonly job: Job & { kind: "detection" }; readonly detection: DetectionResult; readonly seconds: number }
+  | { readonly job: Job & { kind: "loss" | "overloaded" }; readonly falsePositives: FalsePositiveResult; readonly seconds: number };
+
+export const LOSSES = [0, 0.01, 0.05, 0.1] as const;
+
+/**
+ * The overloaded-member scenario: 1% of the members (at least one) handle each
+ * message they receive after an exponential delay with a mean of 3 protocol
+ * periods, like the CPU-starved members of the Lifeguard paper's experiments.
+ */
+export const OVERLOAD = { fraction: 0.01, backlogMs: 3 * DEFAULT_SWIM_CONFIG.protocolPeriodMs } as const;
+
+/**
+ * Simulated durations per cluster size. A period costs O(n), so big clusters
+ * run fewer periods; they also gather member-hours faster (10,000 members x 30
+ * periods = 83 member-hours). A window with loss or overload must outlast
+ * Lifeguard's longest suspicion (6 x 4 x log10 n periods: 72 at 1,000 members,
+ * 96 at 10,000), or Lifeguard would look perfect only because no suspicion had
+ * time to expire; windows at 0% and 1% loss, where suspicions are rare, are
+ * shorter. At 10,000 members, 5% and 10% loss and the overloaded members are
+ * not simulated: each needs 100+ periods at 1 to 5 CPU-seconds a period (the
+ * overloaded run took 10 CPU-minutes per mode; docs/membership.md gives its
+ * figures), and 5% and 10% are far beyond what piggybacked gossip can carry
+ * there (docs/membership.md, "Capacity"); 1,000 members already show that.
+ * Crashes at 10,000 come two at a time: more would compete for the six
+ * piggyback slots and slow the spreading being measured.
+ */
+interface Scale {
+  readonly size: number;
+  readonly trials: number;
+  readonly crashesPerTrial: number;
+  /** Measured periods per loss rate; rates left out are not run. */
+  readonly loss: readonly (readonly [loss: number, periods: number])[];
+  /** Not run when absent. */
+  readonly overloadPeriods?: number;
+  readonly settlePeriods: number;
+}
+
+const FULL: readonly Scale[] = [
+  { size: 10, trials: 40, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 3_600] as const), overloadPeriods: 3_600, settlePeriods: 20 },
+  { size: 100, trials: 60, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
+  { size: 1_000, trials: 30, crashesPerTrial: 1, loss: [[0, 30], [0.01, 100], [0.05, 150], [0.1, 150]], overloadPeriods: 150, settlePeriods: 10 },
+  { size: 10_000, trials: 4, crashesPerTrial: 2, loss: [[0, 10], [0.01, 30]], settlePeriods: 5 },
+];
+
+const QUICK: readonly Scale[] = [
+  { size: 10, trials: 20, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
+  { size: 100, trials: 16, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 300] as const), overloadPeriods: 300, settlePeriods: 10 },
+  { size: 1_000, trials: 6, crashesPerTrial: 1, loss: [[0, 20], [0.01, 30], [0.05, 80], [0.1, 80]], overloadPeriods: 80, settlePeriods: 5 },
+];
+
+export function plan(quick: boolean, seed: number): Job[] {
+  const jobs: Job[] = [];
+  for (const s of quick ? QUICK : FULL) {
+    const { size, settlePeriods } = s;
+    jobs.push({ kind: "detection", size, seed, trials: s.trials, crashesPerTrial: s.crashesPerTrial });
+    const phases = s.loss.map(([loss, periods]) => ({ loss, periods }));
+    const count = Math.max(1, Math.round(size * OVERLOAD.fraction));
+    for (const lifeguard of [true, false]) {
+      jobs.push({ kind: "loss", size, seed: seed + 1, lifeguard, phases, settlePeriods });
+      const periods = s.overloadPeriods;
+      if (periods === undefined) continue;
+      jobs.push({ kind: "overloaded", size, seed: seed + 2, lifeguard, count, backlogMs: OVERLOAD.backlogMs, periods, settlePeriods });
+    }
+  }
+  return jobs;
+}
+
+export function runJob(job: Job): JobResult {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  switch (job.kind) {
+    case "detection": {
+      const detection = runDetection(job);
+      return { job, detection, seconds: seconds() };
+    }
+    case "loss": {
+      const config = { ...DEFAULT_SWIM_CONFIG, lifeguard: job.lifeguard };
+      const falsePositives = runFalsePositives({ ...job, config });
+      return { job, falsePositives, seconds: seconds() };
+    }
+    case "overloaded": {
+      const config = { ...DEFAULT_SWIM_CONFIG, lifeguard: job.lifeguard };
+      const overloaded = { count: job.count, backlogMs: job.backlogMs };
+      const phases = [{ loss: 0, periods: job.periods }];
+      const falsePositives = runFalsePositives({ ...job, config, phases, overloaded });
+      return { job, falsePositives, seconds: seconds() };
+    }
+  }
+}
