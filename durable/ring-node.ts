@@ -140,7 +140,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   async join(introducers: readonly string[]): Promise<NodeStats> {
     this.faults.admitPeer(this.name, undefined);
     await this.gossip.join(introducers);
-    this.arm();
+    // A node that was never started, or had left, has no periods or repair scheduled yet.
+    this.start();
     return this.stats();
   }
 
@@ -196,9 +197,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   /** Back from a crash: rejoin through the members it last knew, refute, and catch up by repair. */
   private async recover(): Promise<void> {
-    this.start();
     const introducers = this.gossip.members().filter((m) => m.name !== this.name && m.state !== "left").map((m) => m.name);
-    await this.gossip.join(introducers);
+    await this.join(introducers);
     this.timetable.set("repair", this.now());
     this.arm();
   }

@@ -26,9 +26,14 @@ export class ClusterDriver {
     this.now = Date.now();
   }
 
+  /** When `node`'s alarm is armed for, or null. */
+  alarmOf(node: string): Promise<number | null> {
+    return runInDurableObject(stub(node), (_instance, state) => state.storage.getAlarm());
+  }
+
   /** Runs the alarm due soonest; false when no node has one. */
   async step(): Promise<boolean> {
-    const due = await Promise.all([...this.nodes].map(async (node) => [node, await alarmOf(node)] as const));
+    const due = await Promise.all([...this.nodes].map(async (node) => [node, await this.alarmOf(node)] as const));
     const next = due.filter((d): d is readonly [string, number] => d[1] !== null).sort((a, b) => a[1] - b[1])[0];
     if (next === undefined) return false;
     this.now = Math.max(this.now, next[1]);
@@ -69,10 +74,6 @@ export class ClusterDriver {
 
 export function stub(node: string) {
   return env.RING_NODE.getByName(node);
-}
-
-function alarmOf(node: string): Promise<number | null> {
-  return runInDurableObject(stub(node), (_instance, state) => state.storage.getAlarm());
 }
 
 export async function fault(node: string, body: Record<string, unknown>): Promise<Response> {

@@ -32,6 +32,19 @@ describe("a node that joins", () => {
     expect((await clusterView()).viewsAgree).toBe(true);
   });
 
+  it("runs protocol periods of its own, and follows failures and recoveries", async () => {
+    // Its alarm drives its own probes (a joined node that only answered others' would have none).
+    expect(await driver.alarmOf("node-6")).not.toBeNull();
+    await api("/admin/nodes/node-4/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "partition", peers: ["node-6"] }) });
+    // node-4 drops node-6's direct probes; indirect probes through the others reach it.
+    await driver.run(12);
+    expect((await driver.stateOf("node-6", "node-4"))?.state).toBe("alive");
+    await api("/admin/nodes/node-4/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "crash" }) });
+    await driver.until(() => driver.allSee(["node-6"], "node-4", "dead"), 40);
+    await api("/admin/nodes/node-4/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "recover" }) });
+    await driver.until(() => driver.allSee(driver.nodes, "node-4", "alive"), 20);
+  });
+
   it("is given the keys it now replicates, by the nodes that held them", async () => {
     await driver.run(2);
     const moved = [...written.keys()].filter((key) => sixNodes.preferenceList(key).includes("node-6"));
