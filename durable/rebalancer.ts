@@ -1,3 +1,4 @@
+import type { Entry } from "../shared/entry";
 import type { Ring } from "../shared/ring";
 import { compareVersions } from "../shared/version";
 import type { DigestReply, KeyedEntry, KeyVersion, StabilizationReply } from "../shared/wire";
@@ -116,17 +117,22 @@ export class Rebalancer {
     return { newer, behind };
   }
 
-  /** Ships the plan; drops relinquished keys every new owner confirmed. Returns the keys dropped. */
+  /**
+   * Ships the plan; drops each relinquished key once every new owner confirmed
+   * the entry this node holds now. A write can land here while the shipment is
+   * in flight (a router with an older view); its newer entry was not shipped, so
+   * the key stays until a later sweep ships that too.
+   */
   private async execute(plan: Plan): Promise<number> {
-    const confirmed = new Map<string, Set<string>>();
+    const confirmed = new Map<string, Map<string, Entry>>();
     await Promise.all(
       [...plan.sends].map(async ([node, keys]) => {
-        const got = new Set<string>();
+        const got = new Map<string, Entry>();
         confirmed.set(node, got);
         for (const chunk of this.chunks(keys)) {
           try {
             await this.peers.stabilize(node, chunk);
-            for (const { key } of chunk) got.add(key);
+            for (const { key, entry } of chunk) got.set(key, entry);
           } catch {
             return; // The rest waits for the next sweep.
           }
@@ -135,7 +141,8 @@ export class Rebalancer {
     );
     let dropped = 0;
     for (const [key, owners] of plan.relinquished) {
-      if (owners.length > 0 && owners.every((node) => confirmed.get(node)?.has(key))) {
+      const held = this.store.get(key);
+      if (held !== undefined && owners.length > 0 && owners.every((node) => confirmed.get(node)?.get(key) === held)) {
         this.store.remove(key);
         dropped++;
       }
