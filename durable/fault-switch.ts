@@ -65,3 +65,11 @@ export class PartitionError extends Error {
     super(`${node} is partitioned from ${peer} (injected fault)`);
   }
 }
+
+export class NotMemberError extends Error {
+  override readonly name = "NotMemberError";
+
+  constructor(node: string) {
+    super(`${node} is not a member of the cluster (it left, or never joined)`);
+  }
+}

@@ -1,7 +1,7 @@
 import { isEntry, type Entry } from "../shared/entry";
 import { isVersion } from "../shared/version";
 import { NodePaths, type ReplicaOperations } from "../shared/wire";
-import { NodeDownError, PartitionError } from "./fault-switch";
+import { NodeDownError, NotMemberError, PartitionError } from "./fault-switch";
 
 /**
  * A node's internal HTTP API: the replica operations under the seed's `d/...`
@@ -41,7 +41,7 @@ export async function serveInternalApi(node: ReplicaOperations, request: Request
         return json({ error: { code: "not_found", message: `no internal route ${request.method} ${url.pathname}` } }, 404);
     }
   } catch (error) {
-    if (error instanceof NodeDownError || error instanceof PartitionError) {
+    if (error instanceof NodeDownError || error instanceof PartitionError || error instanceof NotMemberError) {
       return json({ error: { code: "node_down", message: error.message } }, 503);
     }
     if (error instanceof TypeError || error instanceof SyntaxError) {

@@ -104,15 +104,24 @@ export class Rebalancer {
     return this.execute(plan);
   }
 
-  /** Answers a peer's `compare`: what it should take from us, and what it should send us. */
+  /**
+   * Answers a peer's `compare`: what it should take from us, and what it should
+   * send us. The entries are capped at one chunk's bytes so the reply stays far
+   * under the RPC size limit whatever the values' sizes; the ones left out are
+   * still newer here at the peer's next pass, and the cap moves on to them then.
+   */
   answer(items: readonly KeyVersion[]): DigestReply {
     const newer: KeyedEntry[] = [];
     const behind: string[] = [];
+    let bytes = 0;
     for (const { key, version } of items) {
       const held = this.store.get(key);
       const order = held === undefined ? -1 : compareVersions(held.version, version);
-      if (order > 0) newer.push({ key, entry: held! });
-      else if (order < 0) behind.push(key);
+      if (order < 0) behind.push(key);
+      else if (order > 0 && bytes < CHUNK_BYTES) {
+        newer.push({ key, entry: held! });
+        bytes += entryBytes(key, held!);
+      }
     }
     return { newer, behind };
   }
@@ -157,7 +166,7 @@ export class Rebalancer {
       const entry = this.store.get(key);
       if (entry === undefined) continue;
       chunk.push({ key, entry });
-      bytes += key.length + (entry.kind === "value" ? entry.value.length : 0);
+      bytes += entryBytes(key, entry);
       if (chunk.length >= CHUNK_ENTRIES || bytes >= CHUNK_BYTES) {
         yield chunk;
         chunk = [];
@@ -166,6 +175,11 @@ export class Rebalancer {
     }
     if (chunk.length > 0) yield chunk;
   }
+}
+
+/** About what an entry weighs on the wire (UTF-16 length: within 3x of the bytes, and cheap). */
+function entryBytes(key: string, entry: Entry): number {
+  return key.length + (entry.kind === "value" ? entry.value.length : 0) + 64;
 }
 
 /** Which keys go to which node, and which keys this node gives up. */

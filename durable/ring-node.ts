@@ -10,6 +10,7 @@ import type {
   Fault,
   KeyedEntry,
   KeyVersion,
+  LeaveResult,
   MembershipReply,
   NodeStats,
   ReadReply,
@@ -17,14 +18,11 @@ import type {
   StabilizationReply,
   WriteReply,
 } from "../shared/wire";
-import { FaultSwitch } from "./fault-switch";
+import { FaultSwitch, NotMemberError } from "./fault-switch";
 import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
 import { SwimHost } from "./swim-host";
-
-/** Bounds one alarm's work when a membership change makes a node sweep all its keys. */
-const REBALANCE_BATCHES_PER_WAKE = 16;
 
 /** The periodic jobs multiplexed on the object's one alarm. */
 type Job = "period" | "swim" | "repair" | "rebalance";
@@ -83,14 +81,14 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   async read(key: string): Promise<ReadReply> {
     requireKey(key);
-    await this.faults.admitData(this.name);
+    await this.admitData();
     return { entry: this.store.get(key) ?? null, view: this.digest };
   }
 
   async write(key: string, entry: Entry): Promise<WriteReply> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
-    await this.faults.admitData(this.name);
+    await this.admitData();
     const applied = this.store.apply(key, entry);
     return { applied, version: this.store.get(key)!.version, view: this.digest };
   }
@@ -101,14 +99,29 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       requireKey(item?.key);
       if (!isEntry(item.entry)) throw new TypeError("stabilize: malformed entry");
     }
-    if (from === undefined) await this.faults.admitData(this.name);
-    else this.faults.admitPeer(this.name, from);
+    if (from === undefined) await this.admitData();
+    else this.admitPeer(from);
     return { received: entries.length, applied: this.store.applyAll(entries) };
+  }
+
+  /**
+   * Data operations reach only members: a node that left (or never joined)
+   * refuses them, so a router with an older view fails over to the next replica
+   * and, from the replies of the others, learns the newer view.
+   */
+  private async admitData(): Promise<void> {
+    await this.faults.admitData(this.name);
+    if (!this.gossip.active) throw new NotMemberError(this.name);
+  }
+
+  private admitPeer(from: string): void {
+    this.faults.admitPeer(this.name, from);
+    if (!this.gossip.active) throw new NotMemberError(this.name);
   }
 
   /** Anti-entropy: a peer's versions of some keys against ours. */
   compare(items: readonly KeyVersion[], from: string): DigestReply {
-    this.faults.admitPeer(this.name, from);
+    this.admitPeer(from);
     return this.rebalancer.answer(items);
   }
 
@@ -145,17 +158,24 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     return this.stats();
   }
 
-  /** Graceful leave: hand every key to the ring without this node, then announce it and go quiet. */
-  async leave(): Promise<{ handedOff: number; stats: NodeStats }> {
+  /**
+   * Graceful leave: hand every key to the ring without this node, then announce
+   * it and go quiet. If some replica did not take its keys, the node stays a
+   * member (it still holds copies nobody else confirmed) and says how many keys
+   * remain; the operator retries.
+   */
+  async leave(): Promise<LeaveResult> {
     this.faults.admitPeer(this.name, undefined);
     const others = ringMembers(this.gossip.members()).filter((name) => name !== this.name);
     const handedOff = await this.rebalancer.drain(this.buildRing(others));
+    const remaining = this.store.liveCount + this.store.tombstoneCount;
+    if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
     this.timetable.cancel("period");
     this.timetable.cancel("repair");
     this.timetable.cancel("rebalance");
     this.arm();
-    return { handedOff, stats: this.stats() };
+    return { left: true, handedOff, stats: this.stats() };
   }
 
   // ---- operators -----------------------------------------------------------
@@ -223,28 +243,45 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     }
   }
 
+  /**
+   * Runs the due jobs. Each runs on its own, so one that fails does not cost the
+   * others their turn, and each periodic job is rescheduled before it runs, so a
+   * failure cannot unschedule it.
+   */
   private async runDue(): Promise<void> {
     const now = this.now();
     const jobs = this.timetable.takeDue(now);
+    const running = !this.faults.crashed && this.gossip.active;
     const period = jobs.includes("period");
-    if (period) this.timetable.set("period", now + this.config.swim.protocolPeriodMs);
-    if (period || jobs.includes("swim")) await this.gossip.wake(period);
-    if (jobs.includes("rebalance")) await this.rebalance();
-    if (jobs.includes("repair")) {
-      this.timetable.set("repair", this.now() + this.config.repairIntervalMs);
-      if (this.ring !== undefined) await this.rebalancer.repairStep(this.ring, this.config.repairBatch);
+    if (period && running) this.timetable.set("period", now + this.config.swim.protocolPeriodMs);
+    if (jobs.includes("repair") && running) this.timetable.set("repair", now + this.config.repairIntervalMs);
+
+    if (period || jobs.includes("swim")) await this.attempt("swim", () => this.gossip.wake(period));
+    if (jobs.includes("rebalance")) {
+      // One batch per wake, so probes and SWIM timers run between batches. A
+      // failed batch is retried a period later.
+      const finished = await this.attempt("rebalance", () => this.sweepStep());
+      if (finished !== true && this.gossip.active) {
+        this.timetable.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
+      }
     }
+    if (jobs.includes("repair")) await this.attempt("repair", () => this.sweepStep());
   }
 
-  /**
-   * After a membership change, sweep every key at once rather than one batch per
-   * repair interval, a bounded number of batches per wake so one alarm stays short.
-   */
-  private async rebalance(): Promise<void> {
-    for (let step = 0; step < REBALANCE_BATCHES_PER_WAKE; step++) {
-      if (this.ring === undefined || (await this.rebalancer.repairStep(this.ring, this.config.repairBatch))) return;
+  /** One batch of the sweep over this node's keys; true when it finished a pass. */
+  private async sweepStep(): Promise<boolean> {
+    if (this.ring === undefined) return true;
+    return this.rebalancer.repairStep(this.ring, this.config.repairBatch);
+  }
+
+  /** Runs a job, logging rather than throwing: the alarm must not enter the platform's retry loop. */
+  private async attempt<T>(job: Job, run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      console.error(`${this.name}: ${job} failed`, error);
+      return undefined;
     }
-    this.timetable.set("rebalance", this.now());
   }
 
   /** Arms the alarm for the earliest job, if it is not armed for that already. */
@@ -325,7 +362,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private peerClient(): PeerClient {
     const call = <T>(peer: string, fn: (stub: DurableObjectStub<RingNode>) => Promise<T>): Promise<T> => {
       if (!this.faults.canReach(peer)) return Promise.reject(new Error(`${peer} unreachable`));
-      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 10);
+      // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
+      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 3);
     };
     return {
       compare: (peer, items) => call(peer, (stub) => stub.compare(items, this.name)),

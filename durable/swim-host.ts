@@ -80,7 +80,11 @@ export class SwimHost {
   /** Announces a graceful leave; the node then answers no protocol message. */
   async leave(): Promise<void> {
     if (this.member === undefined) return;
-    await this.deliver(this.member.leave(this.deps.now()));
+    const out = this.member.leave(this.deps.now());
+    // Leaving changes neither the incarnation nor the view, so settle() would not
+    // persist it: a restart would then bring the node back as alive.
+    this.persist();
+    await this.deliver(out);
   }
 
   /** One wake-up: a new protocol period if `period`, else only the timers that are due. */

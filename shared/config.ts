@@ -89,7 +89,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     membershipTtlMs: integer(vars, "MEMBERSHIP_TTL_MS", 1000, 0, 3_600_000),
     repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
     repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
-    tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 60_000, 365 * 86_400_000),
+    tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 3_600_000, 365 * 86_400_000),
   };
 }
 

@@ -68,6 +68,11 @@ export interface NodeStats {
   readonly view: string;
 }
 
+/** The outcome of a graceful leave: the node leaves only once every key it held was taken. */
+export type LeaveResult =
+  | { readonly left: true; readonly handedOff: number; readonly stats: NodeStats }
+  | { readonly left: false; readonly handedOff: number; readonly remaining: number };
+
 /** Injected faults, for tests and experiments. */
 export type Fault =
   | { readonly mode: "up" }

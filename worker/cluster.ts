@@ -35,7 +35,8 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     seeds: config.nodes,
     ring: { virtualNodes: config.virtualNodes, replicas: config.replicas },
     ttlMs: config.membershipTtlMs,
-    ask: (node) => env.RING_NODE.getByName(node).membership(),
+    // A node that does not answer within a replica timeout is skipped for the next.
+    ask: (node) => withTimeout(env.RING_NODE.getByName(node).membership(), config.replicaTimeoutMs),
     now: Date.now,
     random: Math.random,
   });
@@ -50,6 +51,13 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     readRepairChance: config.readRepairChance,
   });
   return { config, membership, replicas, coordinator, namespace: env.RING_NODE };
+}
+
+function withTimeout<T>(call: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = schedule(ms, () => reject(new Error(`no answer within ${ms} ms`)));
+    call.then(resolve, reject).finally(cancel);
+  });
 }
 
 const schedule: Schedule = (ms, fn) => {

@@ -1,6 +1,6 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
 import { gather, type Schedule } from "../shared/quorum";
-import type { HybridClock, Version } from "../shared/version";
+import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { MembershipSource } from "./membership";
 import type { ReplicaClient } from "./replica-client";
 
@@ -78,16 +78,36 @@ export class Coordinator {
 
   /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. */
   write(key: string, value: string, required: number, background: Background): Promise<WriteResult> {
-    return this.replicate(key, { kind: "value", value, version: this.deps.clock.next() }, required, background);
+    return this.replicate(key, (version) => ({ kind: "value", value, version }), required, background);
   }
 
   /** A delete is a versioned tombstone, written like a value. */
   delete(key: string, required: number, background: Background): Promise<WriteResult> {
-    return this.replicate(key, { kind: "tombstone", version: this.deps.clock.next() }, required, background);
+    return this.replicate(key, (version) => ({ kind: "tombstone", version }), required, background);
   }
 
-  private async replicate(key: string, entry: Entry, required: number, background: Background): Promise<WriteResult> {
-    const { membership, replicas } = this.deps;
+  /**
+   * Writes the entry to all N replicas and returns once W acknowledged.
+   *
+   * A replica that already holds a newer version acknowledges without applying:
+   * another coordinator, whose clock runs ahead of ours, wrote the key after
+   * (or while) our client was told of its own last write. Reporting success then
+   * would mean a DELETE answered 200 and a read that still finds the value. So
+   * the clock observes every version the replicas report, and a write that a
+   * replica says is superseded is stamped again, now newer than what the replica
+   * holds, and written once more. Once only: two clients writing concurrently
+   * are ordered by version either way; this only keeps one client's sequence of
+   * requests in the order it made them.
+   */
+  private async replicate(
+    key: string,
+    stamp: (version: Version) => Entry,
+    required: number,
+    background: Background,
+    retry = true,
+  ): Promise<WriteResult> {
+    const { membership, replicas, clock } = this.deps;
+    const entry = stamp(clock.next());
     const nodes = (await membership.view()).ring.preferenceList(key);
     const { replies, settled } = await gather({
       nodes,
@@ -96,12 +116,15 @@ export class Coordinator {
       call: async (node) => {
         const reply = await replicas.write(node, key, entry);
         membership.observe(reply.view);
+        clock.observe(reply.version);
         return reply;
       },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
     });
     background(settled);
+    const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);
+    if (superseded && retry) return this.replicate(key, stamp, required, background, false);
     return { version: entry.version, acked: replies.length };
   }
 }

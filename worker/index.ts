@@ -49,9 +49,9 @@ function notFound(request: IRequest): never {
 
 function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return error.toResponse();
-  // Anything else is ours, not the client's: say so without leaking internals.
+  // Anything else is ours, not the client's: log it, and say so without leaking internals.
   console.error("unhandled error", error);
-  return new HttpError(500, "internal_error", error instanceof Error ? error.message : String(error)).toResponse();
+  return new HttpError(500, "internal_error", "the router failed to handle this request; see the Worker's logs").toResponse();
 }
 
 export default {

@@ -1,7 +1,7 @@
 import type { IRequest } from "itty-router";
 import type { Entry } from "../../shared/entry";
 import { formatVersion } from "../../shared/version";
-import type { Fault } from "../../shared/wire";
+import type { Fault, LeaveResult } from "../../shared/wire";
 import { replicaClient } from "../replica-client";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
@@ -49,7 +49,7 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
     introducers = [body.introducer];
   }
   if (introducers.length === 0) throw new HttpError(503, "no_introducer", "no live member to join through");
-  const stats = await cluster.namespace.getByName(name).join(introducers);
+  const stats = await onNode(name, () => cluster.namespace.getByName(name).join(introducers));
   return json({ node: name, introducers, swim: stats.swim }, 201);
 }
 
@@ -57,8 +57,18 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
 export async function removeNode(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   const name = await knownNode(cluster, request.params.name);
-  const { handedOff, stats } = await cluster.namespace.getByName(name).leave();
-  return json({ node: name, handedOff, swim: stats.swim });
+  // RPC's typing of a union result is too loose to narrow; the node returns a LeaveResult.
+  const result = await onNode<LeaveResult>(name, async () => (await cluster.namespace.getByName(name).leave()) as LeaveResult);
+  if (!result.left) {
+    throw new HttpError(
+      503,
+      "leave_incomplete",
+      `${name} handed off ${result.handedOff} keys but ${result.remaining} remain: some of their replicas did not confirm. ` +
+        `${name} stays a member; retry once the cluster is healthy`,
+      { handedOff: result.handedOff, remaining: result.remaining },
+    );
+  }
+  return json({ node: name, handedOff: result.handedOff, swim: result.stats.swim });
 }
 
 /** POST /admin/nodes/:name/fault {"mode": "up"|"down"|"slow"|"crash"|"recover"|"partition", ...} */
@@ -70,7 +80,7 @@ export async function setFault(request: IRequest, env: Env): Promise<Response> {
   const name = await knownNode(cluster, request.params.name);
   const fault = parseFault(await request.json().catch(() => undefined), cluster.config.replicaTimeoutMs, name);
   if (fault.mode === "partition") for (const peer of fault.peers) await knownNode(cluster, peer);
-  const stats = await cluster.namespace.getByName(name).setFault(fault);
+  const stats = await onNode(name, () => cluster.namespace.getByName(name).setFault(fault));
   return json({ node: name, fault: stats.fault });
 }
 
@@ -93,6 +103,21 @@ function describeEntry(entry: Entry | undefined): Record<string, unknown> {
   const version = formatVersion(entry.version);
   if (entry.kind === "tombstone") return { present: true, tombstone: true, version };
   return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version };
+}
+
+/**
+ * Calls a node for an operator and says why it failed: a crashed or departed
+ * node is a conflict with what was asked (409); anything else means the node
+ * could not be reached (503).
+ */
+async function onNode<T>(name: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/has crashed|not a member/.test(message)) throw new HttpError(409, "node_unavailable", message);
+    throw new HttpError(503, "node_unreachable", `${name} did not answer: ${message}`);
+  }
 }
 
 /** A node the cluster knows: configured, or in the membership view (joined later, or left). */
