@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshKey, get, put, replicaCopy, replicasOf } from "../helpers";
+import { ADMIN, api, expectError, freshKey, get, put, replicaCopy, replicasOf } from "../helpers";
 import { ClusterDriver, clusterView, fault } from "./harness";
 
 const driver = new ClusterDriver();
@@ -34,6 +34,11 @@ describe("a crashed node", () => {
       expect(await (await get(key)).json()).toMatchObject({ value: i });
       writtenDuringCrash.push(key);
     }
+  });
+
+  it("operator actions on it say it has crashed, as a 409 rather than a server error", async () => {
+    const body = await expectError(await api("/admin/nodes/node-3", { method: "DELETE", headers: ADMIN }), 409, "node_unavailable");
+    expect(body.error.message).toContain("node-3 has crashed");
   });
 
   it("once recovered, refutes with a higher incarnation and is alive in every view", async () => {
