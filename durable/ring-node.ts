@@ -3,7 +3,6 @@ import { parseConfig, type ClusterConfig } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
-import { Timetable } from "../shared/timetable";
 import { ringMembers, viewDigest } from "../shared/view";
 import type {
   DigestReply,
@@ -18,6 +17,7 @@ import type {
   StabilizationReply,
   WriteReply,
 } from "../shared/wire";
+import { AlarmClock } from "./alarm-clock";
 import { FaultSwitch, NotMemberError } from "./fault-switch";
 import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
@@ -36,10 +36,9 @@ type Job = "period" | "swim" | "repair" | "rebalance";
  * routes: only code holding the RING_NODE binding (the router, other nodes) can
  * reach an object.
  *
- * Time: the protocol clock is `Date.now()`, except that an alarm acts at the
- * time it was due even when it runs early. The platform never runs alarms
- * early; a test driver does (`runDurableObjectAlarm`), which is how tests step
- * whole protocol periods deterministically with periods too long to free-run.
+ * Its periodic work (the SWIM period and timers, repair, rebalancing) shares
+ * the object's one alarm through an `AlarmClock`, whose time is also the
+ * protocol's clock.
  */
 export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly config: ClusterConfig;
@@ -47,11 +46,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly faults: FaultSwitch;
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
-  private readonly timetable = new Timetable<Job>();
+  private readonly clock: AlarmClock<Job>;
   private ring: Ring | undefined;
   private digest = "";
-  private armedAt: number | undefined;
-  private clockFloor = 0;
 
   /** The name the router addressed this object by: its ring member name. */
   readonly name: string;
@@ -62,13 +59,14 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     this.config = parseConfig(env as unknown as Record<string, unknown>);
     // SQLite calls are synchronous: the replicas are loaded before any request runs.
     this.store = new ReplicaStore(ctx.storage);
+    this.clock = new AlarmClock(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
     this.gossip = new SwimHost({
       self: this.name,
       config: this.config.swim,
       kv: ctx.storage.kv,
       random: Math.random,
-      now: () => this.now(),
+      now: () => this.clock.now(),
       link: (envelope, timeoutMs) => this.link(envelope, timeoutMs),
       canReach: (peer) => this.faults.canReach(peer),
       onChange: (events) => this.membershipChanged(events),
@@ -171,9 +169,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     const remaining = this.store.liveCount + this.store.tombstoneCount;
     if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
-    this.timetable.cancel("period");
-    this.timetable.cancel("repair");
-    this.timetable.cancel("rebalance");
+    this.clock.jobs.cancel("period");
+    this.clock.jobs.cancel("repair");
+    this.clock.jobs.cancel("rebalance");
     this.arm();
     return { left: true, handedOff, stats: this.stats() };
   }
@@ -219,7 +217,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private async recover(): Promise<void> {
     const introducers = this.gossip.members().filter((m) => m.name !== this.name && m.state !== "left").map((m) => m.name);
     await this.join(introducers);
-    this.timetable.set("repair", this.now());
+    this.clock.jobs.set("repair", this.clock.now());
     this.arm();
   }
 
@@ -230,9 +228,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- the alarm -----------------------------------------------------------
 
   override async alarm(): Promise<void> {
-    const due = this.armedAt;
-    this.armedAt = undefined;
-    if (due !== undefined) this.clockFloor = Math.max(this.clockFloor, due);
+    this.clock.fired();
     try {
       if (!this.faults.crashed) await this.runDue();
     } catch (error) {
@@ -249,12 +245,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * failure cannot unschedule it.
    */
   private async runDue(): Promise<void> {
-    const now = this.now();
-    const jobs = this.timetable.takeDue(now);
+    const now = this.clock.now();
+    const jobs = this.clock.jobs.takeDue(now);
     const running = !this.faults.crashed && this.gossip.active;
     const period = jobs.includes("period");
-    if (period && running) this.timetable.set("period", now + this.config.swim.protocolPeriodMs);
-    if (jobs.includes("repair") && running) this.timetable.set("repair", now + this.config.repairIntervalMs);
+    if (period && running) this.clock.jobs.set("period", now + this.config.swim.protocolPeriodMs);
+    if (jobs.includes("repair") && running) this.clock.jobs.set("repair", now + this.config.repairIntervalMs);
 
     if (period || jobs.includes("swim")) await this.attempt("swim", () => this.gossip.wake(period));
     if (jobs.includes("rebalance")) {
@@ -262,7 +258,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       // failed batch is retried a period later.
       const finished = await this.attempt("rebalance", () => this.sweepStep());
       if (finished !== true && this.gossip.active) {
-        this.timetable.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
+        this.clock.jobs.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
       }
     }
     if (jobs.includes("repair")) await this.attempt("repair", () => this.sweepStep());
@@ -284,25 +280,17 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     }
   }
 
-  /** Arms the alarm for the earliest job, if it is not armed for that already. */
+  /** Arms the alarm for the earliest job, the SWIM machine's next timer included. */
   private arm(): void {
+    const jobs = this.clock.jobs;
     if (this.faults.crashed || !this.gossip.active) {
-      this.timetable.cancel("swim");
-      if (!this.timetable.has("rebalance")) {
-        this.armedAt = undefined;
-        void this.ctx.storage.deleteAlarm();
-        return;
-      }
+      jobs.cancel("swim");
+      if (!jobs.has("rebalance")) return this.clock.disarm();
     }
     const deadline = this.gossip.nextDeadline();
-    if (deadline === undefined) this.timetable.cancel("swim");
-    else this.timetable.set("swim", deadline);
-    const next = this.timetable.next();
-    if (next === undefined) return;
-    const at = Math.max(next, Date.now() + 1);
-    if (this.armedAt !== undefined && this.armedAt <= at) return;
-    this.armedAt = at;
-    void this.ctx.storage.setAlarm(at);
+    if (deadline === undefined) jobs.cancel("swim");
+    else jobs.set("swim", deadline);
+    this.clock.arm();
   }
 
   /**
@@ -315,16 +303,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     if (!this.gossip.started && this.config.nodes.includes(this.name)) this.gossip.bootstrap(this.config.nodes);
     if (!this.gossip.active) return;
     this.refreshRing();
-    const now = this.now();
+    const now = this.clock.now();
     const { protocolPeriodMs } = this.config.swim;
     // Spread nodes across a period and the repair interval so they do not probe in lockstep.
-    this.timetable.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
-    this.timetable.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
+    this.clock.jobs.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
+    this.clock.jobs.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
     this.arm();
-  }
-
-  private now(): number {
-    return Math.max(Date.now(), this.clockFloor);
   }
 
   // ---- membership changes and rebalancing ----------------------------------
@@ -336,7 +320,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     for (const event of events) console.log(`${this.name}: ${event.member} ${event.type} (incarnation ${event.incarnation})`);
     // Coalesce a burst of changes (a join gossiped by several members) into one sweep.
     this.rebalancer.restartSweep();
-    this.timetable.setEarliest("rebalance", this.now() + this.config.swim.protocolPeriodMs);
+    this.clock.jobs.setEarliest("rebalance", this.clock.now() + this.config.swim.protocolPeriodMs);
   }
 
   private refreshRing(): void {

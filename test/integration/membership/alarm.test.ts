@@ -4,10 +4,10 @@ import { ClusterDriver, stub } from "./harness";
 
 const driver = new ClusterDriver();
 
-/** The node's private timetable and SWIM host, for injecting a failure the public API cannot cause. */
+/** The node's private alarm clock and SWIM host, for injecting a failure the public API cannot cause. */
 interface Internals {
   gossip: { wake(period: boolean): Promise<void> };
-  timetable: { set(job: string, at: number): void; has(job: string): boolean };
+  clock: { jobs: { set(job: string, at: number): void; has(job: string): boolean } };
 }
 
 describe("a node's alarm", () => {
@@ -24,12 +24,12 @@ describe("a node's alarm", () => {
         }
         return wake(period);
       };
-      for (const job of ["period", "repair", "rebalance"]) node.timetable.set(job, 0);
+      for (const job of ["period", "repair", "rebalance"]) node.clock.jobs.set(job, 0);
     });
     expect(await runDurableObjectAlarm(stub("node-1"))).toBe(true);
     const jobs = await runInDurableObject(stub("node-1"), (instance) => {
-      const { timetable } = instance as unknown as Internals;
-      return { period: timetable.has("period"), repair: timetable.has("repair") };
+      const { jobs } = (instance as unknown as Internals).clock;
+      return { period: jobs.has("period"), repair: jobs.has("repair") };
     });
     expect(jobs).toEqual({ period: true, repair: true });
     // And the protocol carries on.

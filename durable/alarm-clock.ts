@@ -1,0 +1,43 @@
+import { Timetable } from "../shared/timetable";
+
+/**
+ * A node object's one alarm, shared by all its periodic jobs, and the clock the
+ * node's protocol runs on.
+ *
+ * The clock is `Date.now()`, except that an alarm acts at the time it was due
+ * even when it runs early. The platform never runs alarms early; a test driver
+ * does (`runDurableObjectAlarm`), which is how tests step whole protocol
+ * periods deterministically with periods too long to fire on their own.
+ */
+export class AlarmClock<Job extends string> {
+  readonly jobs = new Timetable<Job>();
+  private armedAt: number | undefined;
+  private floor = 0;
+
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  now(): number {
+    return Math.max(Date.now(), this.floor);
+  }
+
+  /** Call first thing in `alarm()`: the time the alarm was armed for becomes the clock's floor. */
+  fired(): void {
+    if (this.armedAt !== undefined) this.floor = Math.max(this.floor, this.armedAt);
+    this.armedAt = undefined;
+  }
+
+  /** Arms the alarm for the earliest job, unless it is armed for that time or sooner already. */
+  arm(): void {
+    const next = this.jobs.next();
+    if (next === undefined) return;
+    const at = Math.max(next, Date.now() + 1);
+    if (this.armedAt !== undefined && this.armedAt <= at) return;
+    this.armedAt = at;
+    void this.storage.setAlarm(at);
+  }
+
+  disarm(): void {
+    this.armedAt = undefined;
+    void this.storage.deleteAlarm();
+  }
+}
