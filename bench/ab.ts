@@ -20,6 +20,7 @@ import { buildBundle, readWranglerToml, ROOT, startCluster, type LocalCluster } 
 import type { ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
+import { keyValues } from "./args";
 import { CLUSTERS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
 
 const { values } = parseArgs({
@@ -36,13 +37,9 @@ const { values } = parseArgs({
     var: { type: "string", multiple: true },
   },
 });
-const extraVars = Object.fromEntries((values.var ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const extraVars = Object.fromEntries(keyValues(values.var, "--var"));
 
-const variants = (values.variant ?? []).map((v) => {
-  const eq = v.indexOf("=");
-  if (eq < 1) throw new Error(`--variant NAME=DIR, got ${v}`);
-  return { name: v.slice(0, eq), dir: resolve(v.slice(eq + 1)) };
-});
+const variants = keyValues(values.variant, "--variant").map(([name, dir]) => ({ name, dir: resolve(dir) }));
 if (variants.length < 2) throw new Error("give at least two --variant NAME=DIR");
 const clusterName = values.cluster as ClusterName;
 const mixes = values.mix!.split(",") as Mix[];

@@ -15,12 +15,11 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle, readWranglerToml, ROOT, startCluster } from "./cluster";
-import { CLUSTERS, type ClusterName } from "./workloads";
+import { CLUSTERS, READ_SHARE, type ClusterName } from "./workloads";
 import { InspectorSession, listTargets, selfTimes, type CpuProfile } from "./inspector";
+import { keyValues } from "./args";
 import { LoadGenerator } from "./loadgen-client";
 import type { ValueSize } from "./keys";
-
-const MIXES: Record<string, number> = { read: 1, write: 0, "90/10": 0.9, "50/50": 0.5 };
 
 const { values } = parseArgs({
   options: {
@@ -39,14 +38,16 @@ const { values } = parseArgs({
     watch: { type: "string" },
   },
 });
-const extraVars = Object.fromEntries((values.var ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const extraVars = Object.fromEntries(keyValues(values.var, "--var"));
 const sourceDir = values.source === undefined ? ROOT : resolve(values.source);
 if (!existsSync(join(sourceDir, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(sourceDir, "node_modules"));
 
 const clusterName = values.cluster as ClusterName;
 if (!(clusterName in CLUSTERS)) throw new Error(`--cluster must be one of ${Object.keys(CLUSTERS).join(", ")}`);
-const readShare = MIXES[values.mix!];
-if (readShare === undefined) throw new Error(`--mix must be one of ${Object.keys(MIXES).join(", ")}`);
+const mixes = ["read", "write", "90/10", "50/50"] as const;
+const mix = mixes.find((m) => m === values.mix);
+if (mix === undefined) throw new Error(`--mix must be one of ${mixes.join(", ")}`);
+const readShare = READ_SHARE[mix];
 const valueSize = Number(values.size) as ValueSize;
 const inspectorPort = Number(values["inspector-port"]);
 

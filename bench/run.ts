@@ -21,6 +21,7 @@ import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
 import { renderHtml } from "./report-html";
 import { bigRing, lookupKeys, measureLookups } from "./ring-lookup";
+import { keyValues } from "./args";
 import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
 
 const { values } = parseArgs({
@@ -52,13 +53,7 @@ const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
 const mode = values.quick ? "quick" : "full";
 const remote = values.url !== undefined;
 const seed = Number(values.seed);
-const extraVars: Record<string, string> = Object.fromEntries(
-  (values.var ?? []).map((kv) => {
-    const eq = kv.indexOf("=");
-    if (eq < 1) throw new Error(`--var KEY=VALUE, got ${kv}`);
-    return [kv.slice(0, eq), kv.slice(eq + 1)];
-  }),
-);
+const extraVars: Record<string, string> = Object.fromEntries(keyValues(values.var, "--var"));
 
 /** Where each configuration is served: local Miniflare instances, or the URLs given. */
 const targetsByCluster = new Map<ClusterName, { url: string; pid?: number | undefined }>();

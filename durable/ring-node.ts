@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
+import { withTimeout } from "../shared/quorum";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
+import { timers } from "../shared/timers";
 import { ringMembers, viewDigest } from "../shared/view";
 import type {
   DigestReply,
@@ -338,7 +340,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- calls to other nodes ------------------------------------------------
 
   private async link(envelope: Envelope, timeoutMs: number): Promise<readonly Envelope[]> {
-    const replies = await withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs);
+    const replies = await withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs, timers);
     if (replies === null) throw new Error(`${envelope.to} dropped the message`);
     return replies;
   }
@@ -347,7 +349,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     const call = <T>(peer: string, fn: (stub: DurableObjectStub<RingNode>) => Promise<T>): Promise<T> => {
       if (!this.faults.canReach(peer)) return Promise.reject(new Error(`${peer} unreachable`));
       // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
-      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 3);
+      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 3, timers);
     };
     return {
       compare: (peer, items) => call(peer, (stub) => stub.compare(items, this.name)),
@@ -375,12 +377,4 @@ const NAME_KEY = "name";
 
 function requireKey(key: unknown): asserts key is string {
   if (typeof key !== "string" || key.length === 0) throw new TypeError("key must be a non-empty string");
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer = 0;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

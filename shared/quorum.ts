@@ -147,6 +147,11 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
   });
 }
 
+/** Fails `promise` with a timeout if it has not settled within `ms`; the call itself runs on. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, schedule: Schedule): Promise<T> {
+  return deadline(ms, schedule)(promise);
+}
+
 class ReplicaTimeout extends Error {
   constructor(ms: number) {
     super(`timed out after ${ms} ms`);

@@ -1,6 +1,7 @@
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
-import type { Schedule } from "../shared/quorum";
+import { withTimeout } from "../shared/quorum";
+import { timers } from "../shared/timers";
 import { Coordinator } from "./coordinator";
 import { GossipMembership, type MembershipSource } from "./membership";
 import { replicaClient, type ReplicaClient } from "./replica-client";
@@ -36,7 +37,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     ring: { virtualNodes: config.virtualNodes, replicas: config.replicas },
     ttlMs: config.membershipTtlMs,
     // A node that does not answer within a replica timeout is skipped for the next.
-    ask: (node) => withTimeout(env.RING_NODE.getByName(node).membership(), config.replicaTimeoutMs),
+    ask: (node) => withTimeout(env.RING_NODE.getByName(node).membership(), config.replicaTimeoutMs, timers),
     now: Date.now,
     random: Math.random,
   });
@@ -45,25 +46,13 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     membership,
     replicas,
     clock: new HybridClock(writerId(), Date.now),
-    schedule,
+    schedule: timers,
     random: Math.random,
     replicaTimeoutMs: config.replicaTimeoutMs,
     readRepairChance: config.readRepairChance,
   });
   return { config, membership, replicas, coordinator, namespace: env.RING_NODE };
 }
-
-function withTimeout<T>(call: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cancel = schedule(ms, () => reject(new Error(`no answer within ${ms} ms`)));
-    call.then(resolve, reject).finally(cancel);
-  });
-}
-
-const schedule: Schedule = (ms, fn) => {
-  const timer = setTimeout(fn, ms);
-  return () => clearTimeout(timer);
-};
 
 /** 48 random bits in base 36: unique per isolate in practice, short on the wire. */
 function writerId(): string {

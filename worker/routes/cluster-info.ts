@@ -1,3 +1,5 @@
+import { withTimeout } from "../../shared/quorum";
+import { timers } from "../../shared/timers";
 import type { NodeStats } from "../../shared/wire";
 import { clusterFor } from "../cluster";
 import { json } from "../http";
@@ -19,7 +21,10 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
   const view = await cluster.membership.view();
   const names = [...new Set([...config.nodes, ...view.members.map((m) => m.name)])].sort();
   const stats = await Promise.all(
-    names.map((name) => withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs)),
+    // A node that cannot answer in time is shown as unreachable.
+    names.map((name) =>
+      withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs, timers).catch(() => undefined),
+    ),
   );
   const nodes = names.map((name, i) => {
     const member = view.members.find((m) => m.name === name);
@@ -51,10 +56,4 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
     readRepairChance: config.readRepairChance,
     protocolPeriodMs: config.swim.protocolPeriodMs,
   });
-}
-
-function withTimeout(call: Promise<NodeStats>, ms: number): Promise<NodeStats | undefined> {
-  let timer = 0;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([call.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
