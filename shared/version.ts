@@ -22,10 +22,6 @@ export function compareVersions(a: Version, b: Version): -1 | 0 | 1 {
   return 0;
 }
 
-export function isNewer(candidate: Version, than: Version | undefined): boolean {
-  return than === undefined || compareVersions(candidate, than) > 0;
-}
-
 /** The public, opaque form of a version: `<wall>.<logical>.<writer>`. */
 export function formatVersion(v: Version): string {
   return `${v.wall}.${v.logical}.${v.writer}`;

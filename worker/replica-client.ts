@@ -1,7 +1,7 @@
 import type { Entry } from "../shared/entry";
 import { isEntry } from "../shared/entry";
 import type { Transport } from "../shared/config";
-import { NodePaths, type KeyedEntry, type ReadReply, type StabilizationReply, type WriteReply } from "../shared/wire";
+import { NodePaths, type ReadReply, type WriteReply } from "../shared/wire";
 import type { RingNode } from "../durable/ring-node";
 
 /**
@@ -14,7 +14,6 @@ import type { RingNode } from "../durable/ring-node";
 export interface ReplicaClient {
   read(node: string, key: string): Promise<ReadReply>;
   write(node: string, key: string, entry: Entry): Promise<WriteReply>;
-  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
 }
 
 /**
@@ -35,10 +34,6 @@ class RpcReplicaClient implements ReplicaClient {
 
   write(node: string, key: string, entry: Entry): Promise<WriteReply> {
     return this.namespace.getByName(node).write(key, entry);
-  }
-
-  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply> {
-    return this.namespace.getByName(node).stabilize(entries);
   }
 }
 
@@ -61,10 +56,6 @@ class FetchReplicaClient implements ReplicaClient {
         ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version } }
         : { path: NodePaths.delete, payload: { key, version: entry.version } };
     return this.call<WriteReply>(node, `${ORIGIN}${body.path}`, body.payload);
-  }
-
-  stabilize(node: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply> {
-    return this.call<StabilizationReply>(node, `${ORIGIN}${NodePaths.stabilization}`, { entries });
   }
 
   private async call<T>(node: string, url: string, payload?: unknown): Promise<T> {
