@@ -1,4 +1,4 @@
-import type { Fault } from "../shared/wire";
+import { NOT_A_MEMBER, type Fault } from "../shared/wire";
 
 const UP: Fault = Object.freeze({ mode: "up" });
 const STORAGE_KEY = "fault";
@@ -70,6 +70,6 @@ export class NotMemberError extends Error {
   override readonly name = "NotMemberError";
 
   constructor(node: string) {
-    super(`${node} is not a member of the cluster (it left, or never joined)`);
+    super(`${node} ${NOT_A_MEMBER} (it left, or never joined)`);
   }
 }

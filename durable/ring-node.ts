@@ -26,6 +26,9 @@ import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
 import { SwimHost } from "./swim-host";
 
+/** Drain rounds a graceful leave makes while late writes keep some keys here. */
+const LEAVE_ROUNDS = 3;
+
 /** The periodic jobs multiplexed on the object's one alarm. */
 type Job = "period" | "swim" | "repair" | "rebalance";
 
@@ -166,9 +169,18 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    */
   async leave(): Promise<LeaveResult> {
     this.faults.admitPeer(this.name, undefined);
-    const others = ringMembers(this.gossip.members()).filter((name) => name !== this.name);
-    const handedOff = await this.rebalancer.drain(this.buildRing(others));
-    const remaining = this.store.liveCount + this.store.tombstoneCount;
+    const without = this.buildRing(ringMembers(this.gossip.members()).filter((name) => name !== this.name));
+    // Writes still arrive while the keys are shipped (routers with an older view,
+    // read repair finishing in the background); they keep their keys here, so
+    // drain again while each round makes progress.
+    let handedOff = 0;
+    let remaining = this.store.liveCount + this.store.tombstoneCount;
+    for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
+      const dropped = await this.rebalancer.drain(without);
+      handedOff += dropped;
+      remaining = this.store.liveCount + this.store.tombstoneCount;
+      if (dropped === 0) break;
+    }
     if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
     this.clock.jobs.cancel("period");

@@ -68,6 +68,12 @@ export interface NodeStats {
   readonly view: string;
 }
 
+/**
+ * What a node's refusal says when it is not a member (it left, or never joined).
+ * Errors cross RPC as messages, so the router recognises the refusal by this text.
+ */
+export const NOT_A_MEMBER = "is not a member of the cluster";
+
 /** The outcome of a graceful leave: the node leaves only once every key it held was taken. */
 export type LeaveResult =
   | { readonly left: true; readonly handedOff: number; readonly stats: NodeStats }

@@ -1,5 +1,6 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
-import { gather, type Schedule } from "../shared/quorum";
+import { gather, QuorumError, type Schedule } from "../shared/quorum";
+import { NOT_A_MEMBER } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { MembershipSource } from "./membership";
 import type { ReplicaClient } from "./replica-client";
@@ -41,7 +42,11 @@ export class Coordinator {
    * the newest version among the first R answers. Replicas that answered with an
    * older version or nothing are repaired in the background.
    */
-  async read(key: string, required: number, background: Background): Promise<ReadResult> {
+  read(key: string, required: number, background: Background): Promise<ReadResult> {
+    return this.withCurrentView(() => this.readOnce(key, required, background));
+  }
+
+  private async readOnce(key: string, required: number, background: Background): Promise<ReadResult> {
     const { membership, replicas, clock } = this.deps;
     const nodes = (await membership.view()).readOrder(key);
     const everyReplica = this.deps.random() < this.deps.readRepairChance;
@@ -78,12 +83,29 @@ export class Coordinator {
 
   /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. */
   write(key: string, value: string, required: number, background: Background): Promise<WriteResult> {
-    return this.replicate(key, (version) => ({ kind: "value", value, version }), required, background);
+    const stamp = (version: Version): Entry => ({ kind: "value", value, version });
+    return this.withCurrentView(() => this.replicate(key, stamp, required, background));
   }
 
   /** A delete is a versioned tombstone, written like a value. */
   delete(key: string, required: number, background: Background): Promise<WriteResult> {
-    return this.replicate(key, (version) => ({ kind: "tombstone", version }), required, background);
+    const stamp = (version: Version): Entry => ({ kind: "tombstone", version });
+    return this.withCurrentView(() => this.replicate(key, stamp, required, background));
+  }
+
+  /**
+   * Runs an operation again, once, on a freshly fetched view when it missed its
+   * quorum because a replica said it is no longer a member: this router's cached
+   * view predates a leave, and the key's replicas are now other nodes.
+   */
+  private async withCurrentView<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof QuorumError) || !error.failures.some((f) => f.reason.includes(NOT_A_MEMBER))) throw error;
+      await this.deps.membership.view({ fresh: true });
+      return operation();
+    }
   }
 
   /**

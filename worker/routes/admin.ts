@@ -1,7 +1,7 @@
 import type { IRequest } from "itty-router";
 import type { Entry } from "../../shared/entry";
 import { formatVersion } from "../../shared/version";
-import type { Fault, LeaveResult } from "../../shared/wire";
+import { NOT_A_MEMBER, type Fault, type LeaveResult } from "../../shared/wire";
 import { replicaClient } from "../replica-client";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
@@ -115,7 +115,7 @@ async function onNode<T>(name: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/has crashed|not a member/.test(message)) throw new HttpError(409, "node_unavailable", message);
+    if (message.includes("has crashed") || message.includes(NOT_A_MEMBER)) throw new HttpError(409, "node_unavailable", message);
     throw new HttpError(503, "node_unreachable", `${name} did not answer: ${message}`);
   }
 }

@@ -79,7 +79,10 @@ describe("a node that leaves gracefully", () => {
     expect(held).toBeGreaterThan(0);
     const response = await api("/admin/nodes/node-6", { method: "DELETE", headers: ADMIN });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ node: "node-6", handedOff: held, swim: { state: "left" } });
+    const body = await response.json<{ handedOff: number }>();
+    expect(body).toMatchObject({ node: "node-6", swim: { state: "left" } });
+    // Every key it held went, plus any a background read repair wrote to it meanwhile.
+    expect(body.handedOff).toBeGreaterThanOrEqual(held);
     expect((await stub("node-6").stats()).keys).toBe(0);
 
     const others = [...driver.nodes].filter((n) => n !== "node-6");
