@@ -160,6 +160,7 @@ try {
     await new Promise((r) => setTimeout(r, thePlan.settleMs));
   }
 
+  const groupCommit = await groupCommitOf(targetsByCluster);
   const ratios = computeRatios(records, thePlan.ratioConnections);
   const ring = bigRing();
   const ringLookups = mode === "quick" ? measureLookups(ring, lookupKeys(), 300, 5, 100) : measureLookups(ring, lookupKeys());
@@ -197,6 +198,7 @@ try {
       preload_s: preloadSec,
     },
     runs: records,
+    group_commit: groupCommit,
     baselines: baselines.map(({ representative, ...rest }) => ({ ...rest, representative: representative.name })),
     ratios,
     ring_lookups_per_s: ringLookups,
@@ -226,6 +228,9 @@ try {
   console.log(`  quorum RPC / stub.fetch throughput: read ${f(ratios.rpc_vs_fetch_read)}, write ${f(ratios.rpc_vs_fetch_write)}`);
   console.log(`  vs no-op (GET /health): ${Object.entries(ratios.vs_noop).map(([k, v]) => `${k} ${f(v)}`).join(", ")}`);
   console.log(`  ring lookups: ${(ringLookups / 1e6).toFixed(2)} M/s (1,000 nodes x 128 virtual nodes)`);
+  for (const [name, g] of Object.entries(groupCommit)) {
+    console.log(`  group commit, ${name}: ${g.writes} replica writes in ${g.commits} commits (${f(g.writes_per_commit)} per commit)`);
+  }
   console.log("\nTargets:");
   for (const t of goals) {
     const value = t.value === null ? "n/a" : t.value >= 1000 ? `${(t.value / 1e6).toFixed(2)} M/s` : t.value.toFixed(3);
@@ -303,4 +308,26 @@ function gitCommit(): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * How many replica writes each configuration's nodes took per storage commit
+ * over the whole run (GET /cluster, summed over nodes): the effect of group
+ * commit under this load. Skipped for a target that does not answer.
+ */
+async function groupCommitOf(
+  targets: ReadonlyMap<ClusterName, { url: string }>,
+): Promise<Record<string, { writes: number; commits: number; writes_per_commit: number }>> {
+  const out: Record<string, { writes: number; commits: number; writes_per_commit: number }> = {};
+  for (const [name, { url }] of targets) {
+    try {
+      const body = await (await fetch(new URL("cluster", url))).json() as { nodes: { groupCommit?: { writes: number; commits: number } }[] };
+      const writes = body.nodes.reduce((sum, n) => sum + (n.groupCommit?.writes ?? 0), 0);
+      const commits = body.nodes.reduce((sum, n) => sum + (n.groupCommit?.commits ?? 0), 0);
+      if (commits > 0) out[name] = { writes, commits, writes_per_commit: writes / commits };
+    } catch {
+      // A remote deployment of an older version, or one that is down: nothing to report.
+    }
+  }
+  return out;
 }

@@ -21,6 +21,7 @@ import type {
 } from "../shared/wire";
 import { AlarmClock } from "./alarm-clock";
 import { FaultSwitch, NotMemberError } from "./fault-switch";
+import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
@@ -52,6 +53,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
   private readonly clock: AlarmClock<Job>;
+  private readonly commits: GroupCommit<KeyedEntry, WriteReply>;
   private ring: Ring | undefined;
   private digest = "";
 
@@ -77,6 +79,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       onChange: (events) => this.membershipChanged(events),
     });
     this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
+    this.commits = new GroupCommit((write) => this.applyWrite(write), (flush) => setTimeout(flush, 0), Date.now);
     if (!this.faults.crashed) this.start();
   }
 
@@ -88,10 +91,17 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     return { entry: this.store.get(key) ?? null, view: this.digest };
   }
 
+  /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
   async write(key: string, entry: Entry): Promise<WriteReply> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
     await this.admitData();
+    return this.commits.submit({ key, entry });
+  }
+
+  private applyWrite({ key, entry }: KeyedEntry): WriteReply {
+    // The node may have left while the write waited for its batch; its keys are handed off by now.
+    if (!this.gossip.active) throw new NotMemberError(this.name);
     const applied = this.store.apply(key, entry);
     return { applied, version: this.store.get(key)!.version, view: this.digest };
   }
@@ -206,6 +216,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       keys: this.store.liveCount,
       tombstones: this.store.tombstoneCount,
       fault: this.faults.current,
+      groupCommit: this.commits.stats,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
       view: this.digest,
     };

@@ -63,6 +63,8 @@ export interface NodeStats {
   readonly keys: number;
   readonly tombstones: number;
   readonly fault: Fault;
+  /** Client and repair writes applied since the object started, and the commits they took (group commit). */
+  readonly groupCommit: { readonly writes: number; readonly commits: number };
   /** This node's own SWIM state and incarnation; undefined before it has started. */
   readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
   readonly view: string;

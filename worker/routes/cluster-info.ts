@@ -12,8 +12,9 @@ export function health(_request: Request, env: Env): Response {
 
 /**
  * GET /cluster: every node the router knows of, with its state in the router's
- * view and in its own (state, incarnation), its replica counts, its fault, and
- * whether the live members' membership views agree.
+ * view and in its own (state, incarnation), its replica counts, its writes and
+ * the commits they took, its fault, and whether the live members' membership
+ * views agree.
  */
 export async function clusterInfo(_request: Request, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
@@ -35,7 +36,15 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
       incarnation: member?.incarnation ?? null,
       ...(own === undefined
         ? { reachable: false }
-        : { reachable: true, self: own.swim ?? null, keys: own.keys, tombstones: own.tombstones, fault: own.fault, view: own.view }),
+        : {
+            reachable: true,
+            self: own.swim ?? null,
+            keys: own.keys,
+            tombstones: own.tombstones,
+            groupCommit: own.groupCommit,
+            fault: own.fault,
+            view: own.view,
+          }),
     };
   });
   // The views that matter are those of members still running the protocol.
