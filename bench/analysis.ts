@@ -142,6 +142,15 @@ export interface Ratios {
   /** workerd CPU per request, quorum / N=1: the same comparison by cost rather than by rate. */
   readonly read_cost: number | null;
   readonly write_cost: number | null;
+  /**
+   * The platform floor's own quorum / N=1 throughput ratios (no ringkv code), and
+   * ringkv's ratios as a share of them: 1.0 means ringkv adds nothing to what
+   * the runtime charges for the extra object calls.
+   */
+  readonly floor_read: number | null;
+  readonly floor_write: number | null;
+  readonly read_vs_floor: number | null;
+  readonly write_vs_floor: number | null;
   /** Throughput of each against the no-op route (the platform's ceiling). */
   readonly vs_noop: Readonly<Record<string, number | null>>;
   readonly connections: number;
@@ -165,6 +174,8 @@ export function computeRatios(runs: readonly RunRecord[], connections: number): 
       write_p99: ratio(runs, { cluster: "quorum", mix: "write" }, { cluster: "n1", mix: "write" }, c, p99),
       read_cost: ratio(runs, { cluster: "quorum", mix: "read" }, { cluster: "n1", mix: "read" }, c, cost),
       write_cost: ratio(runs, { cluster: "quorum", mix: "write" }, { cluster: "n1", mix: "write" }, c, cost),
+      floor_read: ratio(runs, { cluster: "floor3", mix: "read" }, { cluster: "floor1", mix: "read" }, c, rps),
+      floor_write: ratio(runs, { cluster: "floor3", mix: "write" }, { cluster: "floor1", mix: "write" }, c, rps),
       rpc_vs_fetch_read: ratio(runs, { cluster: "quorum", mix: "read" }, { cluster: "fetch", mix: "read" }, c, rps),
       rpc_vs_fetch_write: ratio(runs, { cluster: "quorum", mix: "write" }, { cluster: "fetch", mix: "write" }, c, rps),
       quorum_read_vs_noop: ratio(runs, { cluster: "quorum", mix: "read" }, noop, c, rps),
@@ -184,6 +195,10 @@ export function computeRatios(runs: readonly RunRecord[], connections: number): 
     rpc_vs_fetch_write: v("rpc_vs_fetch_write"),
     read_cost: v("read_cost"),
     write_cost: v("write_cost"),
+    floor_read: v("floor_read"),
+    floor_write: v("floor_write"),
+    read_vs_floor: share(v("read"), v("floor_read")),
+    write_vs_floor: share(v("write"), v("floor_write")),
     vs_noop: {
       quorum_read: v("quorum_read_vs_noop"),
       quorum_write: v("quorum_write_vs_noop"),
@@ -193,6 +208,10 @@ export function computeRatios(runs: readonly RunRecord[], connections: number): 
     connections,
     detail,
   };
+}
+
+function share(x: number | null, of: number | null): number | null {
+  return x === null || of === null || of === 0 ? null : x / of;
 }
 
 export interface Target {

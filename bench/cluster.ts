@@ -8,11 +8,12 @@
  * the one under load uses CPU.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
+import ts from "typescript";
 
 const run = promisify(execFile);
 
@@ -26,6 +27,21 @@ export async function buildBundle(outdir = mkdtempSync(join(tmpdir(), "ringkv-be
     maxBuffer: 16 * 1024 * 1024,
   });
   return join(outdir, "index.js");
+}
+
+/**
+ * The platform-floor worker (bench/floor/worker.ts) as a module workerd can run.
+ * It imports nothing but `cloudflare:workers`, so stripping its types is all the
+ * building it needs.
+ */
+export function buildFloor(outdir = mkdtempSync(join(tmpdir(), "ringkv-floor-"))): string {
+  const source = readFileSync(join(ROOT, "bench", "floor", "worker.ts"), "utf8");
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  });
+  const path = join(outdir, "floor.js");
+  writeFileSync(path, outputText);
+  return path;
 }
 
 export interface WranglerSettings {
@@ -86,6 +102,8 @@ export interface StartOptions {
    * default (a temporary directory under os.tmpdir()).
    */
   readonly storage?: "tmpfs" | "disk";
+  /** Which worker the script is: ringkv's bundle (default) or the platform floor. */
+  readonly worker?: "ringkv" | "floor";
 }
 
 export async function startCluster(options: StartOptions): Promise<LocalCluster> {
@@ -98,7 +116,10 @@ export async function startCluster(options: StartOptions): Promise<LocalCluster>
     scriptPath: options.scriptPath,
     modulesRoot: dirname(options.scriptPath),
     compatibilityDate: options.settings.compatibilityDate,
-    durableObjects: { RING_NODE: { className: "RingNode", useSQLite: true } },
+    durableObjects:
+      options.worker === "floor"
+        ? { FLOOR: { className: "FloorReplica", useSQLite: true } }
+        : { RING_NODE: { className: "RingNode", useSQLite: true } },
     bindings: vars,
     host: "127.0.0.1",
     port: 0,

@@ -174,7 +174,8 @@ const CONCURRENCY_TICKS = [1, 8, 32, 128].map((c) => ({ value: c, label: String(
 
 function baselineLabel(b: { cluster: string; mix: string }): string {
   if (b.cluster === "noop") return "no-op GET /health";
-  const who = b.cluster === "quorum" ? "quorum RPC" : b.cluster === "n1" ? "N=1" : "quorum fetch";
+  const names: Record<string, string> = { quorum: "quorum RPC", n1: "N=1", fetch: "quorum fetch", floor3: "floor 3 objects", floor1: "floor 1 object" };
+  const who = names[b.cluster] ?? b.cluster;
   return `${who} ${b.mix}`;
 }
 
@@ -225,6 +226,10 @@ export function renderHtml(report: BenchReport, baselines: readonly BaselineSumm
         ["write workerd CPU per request, quorum / N=1", fmt(r.write_cost ?? NaN), per("write_cost")],
         ["read throughput, quorum RPC / quorum stub.fetch", fmt(r.rpc_vs_fetch_read ?? NaN), per("rpc_vs_fetch_read")],
         ["write throughput, quorum RPC / quorum stub.fetch", fmt(r.rpc_vs_fetch_write ?? NaN), per("rpc_vs_fetch_write")],
+        ["read throughput, platform floor 3 objects / 1 (no ringkv code)", fmt(r.floor_read ?? NaN), per("floor_read")],
+        ["write throughput, platform floor 3 objects / 1 (no ringkv code)", fmt(r.floor_write ?? NaN), per("floor_write")],
+        ["read ratio, ringkv / platform floor", fmt(r.read_vs_floor ?? NaN), ""],
+        ["write ratio, ringkv / platform floor", fmt(r.write_vs_floor ?? NaN), ""],
         ...Object.entries(r.vs_noop).map(([k, v]) => [`${esc(k.replace("_", " "))} / no-op`, fmt(v ?? NaN), ""]),
       ],
     ),

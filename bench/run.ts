@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { computeRatios, summariseBaselines, targets, type RunRecord } from "./analysis";
-import { buildBundle, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
+import { buildBundle, buildFloor, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
 import { keyName, type ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
@@ -78,13 +78,16 @@ try {
     const t = Date.now();
     const scriptPath = await buildBundle();
     bundleBuildMs = Date.now() - t;
-    for (const name of ["quorum", "n1", "fetch"] as const) {
+    const floorPath = buildFloor();
+    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1"] as const) {
+      const floor = CLUSTERS[name].worker === "floor";
       const cluster = await startCluster({
         label: name,
-        scriptPath,
+        scriptPath: floor ? floorPath : scriptPath,
         settings,
-        overrides: { ...extraVars, ...CLUSTERS[name].overrides },
+        overrides: floor ? CLUSTERS[name].overrides : { ...extraVars, ...CLUSTERS[name].overrides },
         storage: values.storage as "tmpfs" | "disk",
+        ...(floor && { worker: "floor" as const }),
       });
       locals.push(cluster);
       targetsByCluster.set(name, { url: cluster.url.href, pid: cluster.pid });
@@ -226,6 +229,8 @@ try {
   console.log(`  quorum / N=1 p99:        read ${f(ratios.read_p99)}, write ${f(ratios.write_p99)}`);
   console.log(`  quorum / N=1 workerd CPU per request: read ${f(ratios.read_cost)}, write ${f(ratios.write_cost)}`);
   console.log(`  quorum RPC / stub.fetch throughput: read ${f(ratios.rpc_vs_fetch_read)}, write ${f(ratios.rpc_vs_fetch_write)}`);
+  console.log(`  platform floor, 3 objects / 1 (no ringkv code): read ${f(ratios.floor_read)}, write ${f(ratios.floor_write)}`);
+  console.log(`  ringkv's ratios as a share of the floor's: read ${f(ratios.read_vs_floor)}, write ${f(ratios.write_vs_floor)}`);
   console.log(`  vs no-op (GET /health): ${Object.entries(ratios.vs_noop).map(([k, v]) => `${k} ${f(v)}`).join(", ")}`);
   console.log(`  ring lookups: ${(ringLookups / 1e6).toFixed(2)} M/s (1,000 nodes x 128 virtual nodes)`);
   for (const [name, g] of Object.entries(groupCommit)) {

@@ -4,24 +4,31 @@
  */
 import type { KeyDistribution, ValueSize } from "./keys";
 
-export type ClusterName = "quorum" | "n1" | "fetch";
+export type ClusterName = "quorum" | "n1" | "fetch" | "floor3" | "floor1";
 
 export interface ClusterConfig {
   readonly title: string;
   /** Overrides of wrangler.toml's vars for this configuration. */
   readonly overrides: Record<string, string>;
+  /** ringkv's bundle, or the platform floor (bench/floor/worker.ts), which runs only locally and only at the ratio concurrency. */
+  readonly worker?: "floor";
 }
 
 /**
  * quorum: the product as configured (N=3, R=2, W=2, Workers RPC).
  * n1: one replica per key, R=1, W=1: the floor cost of one object hop.
  * fetch: quorum over stub.fetch to the node's internal HTTP API.
- * All keep READ_REPAIR_CHANCE from wrangler.toml (0.1) unless it is overridden.
+ * floor3, floor1: the platform floor, the same requests with no ringkv code,
+ * asking 2 of 3 objects (reads) or writing 3 and waiting for 2, against one
+ * object: the best quorum / N=1 ratio the runtime allows on this machine.
+ * All ringkv ones keep READ_REPAIR_CHANCE from wrangler.toml (0.1) unless it is overridden.
  */
 export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
   quorum: { title: "N=3 R=2 W=2, RPC", overrides: { REPLICA_TRANSPORT: "rpc" } },
   n1: { title: "N=1 R=1 W=1, RPC", overrides: { REPLICAS: "1", READ_QUORUM: "1", WRITE_QUORUM: "1", REPLICA_TRANSPORT: "rpc" } },
   fetch: { title: "N=3 R=2 W=2, stub.fetch", overrides: { REPLICA_TRANSPORT: "fetch" } },
+  floor3: { title: "platform floor, 3 objects, 2 answers", overrides: { REPLICAS: "3", QUORUM: "2" }, worker: "floor" },
+  floor1: { title: "platform floor, 1 object", overrides: { REPLICAS: "1", QUORUM: "1" }, worker: "floor" },
 };
 
 export type Mix = "read" | "write" | "90/10" | "50/50" | "noop";
@@ -66,6 +73,9 @@ export interface Plan {
   readonly settleMs: number;
 }
 
+/** The concurrency at which the ratios and targets are judged. */
+const RATIO_CONNECTIONS = 32;
+
 const MIXES: readonly Mix[] = ["read", "write", "90/10", "50/50"];
 const DISTRIBUTIONS: readonly KeyDistribution[] = ["uniform", "zipf"];
 const SIZES: readonly ValueSize[] = [100, 10240];
@@ -84,6 +94,7 @@ function baselines(concurrencies: readonly number[], rounds: number, clusters: r
       runs.push({ phase: "baseline", round, cluster: "quorum", mix: "noop", distribution: "uniform", valueSize: 100, connections });
       for (const mix of ["read", "write"] as const) {
         for (const cluster of clusters) {
+          if (CLUSTERS[cluster].worker === "floor" && connections !== RATIO_CONNECTIONS) continue;
           runs.push({ phase: "baseline", round, cluster, mix, distribution: "uniform", valueSize: 100, connections });
         }
       }
@@ -101,8 +112,8 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
       { phase: "matrix", cluster: "quorum", mix: "50/50", distribution: "uniform", valueSize: 10240, connections: 32 },
     ];
     return {
-      mode, warmupSec: 0.5, durationSec: 1.5, baselineDurationSec: 1.5, rounds: 2,
-      keys: { 100: 500, 10240: 200 }, runs, ratioConnections: 32, settleMs: 150,
+      mode, warmupSec: 0.4, durationSec: 1.5, baselineDurationSec: 1.25, rounds: 2,
+      keys: { 100: 500, 10240: 200 }, runs, ratioConnections: RATIO_CONNECTIONS, settleMs: 100,
     };
   }
   const matrix: PlannedRun[] = [];
@@ -123,7 +134,7 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
     rounds: 3,
     keys: { 100: 10_000, 10240: 2_000 },
     runs: [...baselines([1, 8, 32, 128], 3, clusters), ...matrix],
-    ratioConnections: 32,
+    ratioConnections: RATIO_CONNECTIONS,
     settleMs: 300,
   };
 }
