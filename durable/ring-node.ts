@@ -88,6 +88,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   async read(key: string): Promise<ReadReply> {
     requireKey(key);
     await this.admitData();
+    this.commits.settle();
     return { entry: this.store.get(key) ?? null, view: this.digest };
   }
 

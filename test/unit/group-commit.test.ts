@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GroupCommit } from "../../durable/group-commit";
+import { GroupCommit, MAX_BATCH } from "../../durable/group-commit";
 
 /** A GroupCommit whose clock and batches move only when the test says so. */
 function manual<W, R>(apply: (write: W) => R) {
@@ -53,6 +53,28 @@ describe("GroupCommit: writes that arrive together share one commit", () => {
     void commits.submit(5);
     expect(applied).toEqual([1, 2, 3, 4, 5]);
     expect(flushes).toHaveLength(0);
+  });
+
+  it("applies the queue when another event asks (settle), and the timer then finds nothing left", async () => {
+    const applied: string[] = [];
+    const { commits, flushes, runBatch } = manual((w: string) => applied.push(w));
+    const writes = ["a", "b", "c"].map((w) => commits.submit(w));
+    commits.settle();
+    expect(applied).toEqual(["a", "b", "c"]);
+    await Promise.all(writes);
+    runBatch();
+    expect(applied).toEqual(["a", "b", "c"]);
+    expect(commits.stats).toEqual({ writes: 3, commits: 2 });
+    expect(flushes).toHaveLength(0);
+  });
+
+  it("applies a full batch at once, without waiting for the timer", () => {
+    const applied: number[] = [];
+    const { commits } = manual((w: number) => applied.push(w));
+    for (let i = 0; i <= MAX_BATCH; i++) void commits.submit(i);
+    // The first write is applied at once; the next MAX_BATCH fill a batch, which is applied when full.
+    expect(applied).toHaveLength(MAX_BATCH + 1);
+    expect(commits.stats).toEqual({ writes: MAX_BATCH + 1, commits: 2 });
   });
 
   it("fails only the write that threw; the rest of its batch is applied", async () => {
