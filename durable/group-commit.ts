@@ -1,10 +1,13 @@
+/** Writes in one batch at most: bounds a turn's length and a queued write's wait. */
+export const MAX_BATCH = 64;
+
 /**
  * Group commit: the writes that reach a node at about the same time share one
  * storage commit.
  *
  * An object's storage commits once per turn in which it wrote, and the commit,
  * not the statement, is what a write costs. Measured with workerd on the bench
- * machine (docs/performance.md, "Group commit"): a turn that writes costs about
+ * machine (docs/performance.md, "Optimisations", 4): a turn that writes costs about
  * 100 µs more CPU than one that does not, while a second or third upsert in the
  * same turn costs about 4 µs. Each replica write arriving over RPC runs in a turn
  * of its own, so without grouping every write paid a whole commit.
@@ -25,18 +28,16 @@
  * events), or the last batch held more than one write. A batch of one write
  * means the load has passed, and writes are applied at once again.
  *
- * A queued write must not wait long: under overload the timer's turn comes
- * only after everything already queued in the runtime, and writes held that
- * long missed the router's replica timeout (the full benchmark's 90/10 mix with
- * 10 KiB values at 128 connections answered 74 writes with 503). So the queue is
- * also applied by the next read that reaches the node (`settle`), and at once
- * when it holds `MAX_BATCH` writes: a write waits for at most one other event.
+ * A queued write must not wait long, or it misses the router's replica timeout.
+ * Under overload the timer's turn comes only after everything the runtime has
+ * already queued (one full benchmark run, waiting for the timer alone, answered
+ * 74 writes with 503 at 128 connections). So the queue is also applied by the
+ * next read that reaches the node (`settle`), and at once when it holds
+ * `MAX_BATCH` writes: a queued write waits for the timer or the next read,
+ * whichever comes first.
  *
  * `defer` and `now` are injected so that the rule runs in unit tests without timers.
  */
-/** Writes in one batch at most: bounds a turn's length and a queued write's wait. */
-export const MAX_BATCH = 64;
-
 export class GroupCommit<W, R> {
   private queue: Pending<W, R>[] = [];
   private totals = { writes: 0, commits: 0 };

@@ -88,6 +88,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   async read(key: string): Promise<ReadReply> {
     requireKey(key);
     await this.admitData();
+    // Queued writes go first, so that none waits behind this read for the timer.
     this.commits.settle();
     return { entry: this.store.get(key) ?? null, view: this.digest };
   }
@@ -184,9 +185,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     // Writes still arrive while the keys are shipped (routers with an older view,
     // read repair finishing in the background); they keep their keys here, so
     // drain again while each round makes progress.
+    // Writes still queued for a group commit are applied before each count, so they are handed off too.
     let handedOff = 0;
+    this.commits.settle();
     let remaining = this.store.liveCount + this.store.tombstoneCount;
     for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
+      this.commits.settle();
       const dropped = await this.rebalancer.drain(without);
       handedOff += dropped;
       remaining = this.store.liveCount + this.store.tombstoneCount;
