@@ -215,17 +215,24 @@ describe("routing", () => {
     expect(await response.json()).toEqual({ status: "ok", nodes: config.nodes.length });
   });
 
-  it("GET /cluster shows the nodes, N/R/W, virtual nodes and each node's replica count", async () => {
+  it("GET /cluster shows the nodes, N/R/W, virtual nodes, each node's replica count and its writes and commits", async () => {
     const key = freshKey("counted");
     await put(key, "v", "?w=all");
     const response = await api("/cluster");
     expect(response.status).toBe(200);
-    const body = await response.json<{ nodes: { name: string; state: string; keys: number }[] }>();
+    const body = await response.json<{
+      nodes: { name: string; state: string; keys: number; groupCommit: { writes: number; commits: number } }[];
+    }>();
     expect(body).toMatchObject({ replicas: 3, readQuorum: 2, writeQuorum: 2, virtualNodes: config.virtualNodes });
     expect(body.nodes.map((n) => n.name)).toEqual(config.nodes);
     for (const node of body.nodes) {
       expect(node.state).toBe("alive");
-      if (replicasOf(key).includes(node.name)) expect(node.keys).toBeGreaterThanOrEqual(1);
+      expect(node.groupCommit.commits).toBeLessThanOrEqual(node.groupCommit.writes);
+      if (replicasOf(key).includes(node.name)) {
+        expect(node.keys).toBeGreaterThanOrEqual(1);
+        expect(node.groupCommit.writes).toBeGreaterThanOrEqual(1);
+        expect(node.groupCommit.commits).toBeGreaterThanOrEqual(1);
+      }
     }
   });
 });
