@@ -4,8 +4,9 @@
  *
  * Load at several concurrencies against the Worker in workerd (Miniflare's API,
  * no wrangler dev proxy) or against a running deployment, with same-run
- * baselines: the no-op route GET /health, the store with N=1 (R=1, W=1), and
- * the quorum over stub.fetch. Baseline runs are interleaved in rounds and each
+ * baselines: the no-op route GET /health, the store with N=1 (R=1, W=1), the
+ * quorum over stub.fetch, and (locally) the platform floor, the same requests
+ * with no ringkv code, on 3 objects and on 1. Baseline runs are interleaved in rounds and each
  * ratio is taken within a round. Writes bench/results/<timestamp>.json and .html.
  * See docs/performance.md.
  */
@@ -320,11 +321,16 @@ function gitCommit(): string | null {
  * over the whole run (GET /cluster, summed over nodes): the effect of group
  * commit under this load. Skipped for a target that does not answer.
  */
-async function groupCommitOf(
-  targets: ReadonlyMap<ClusterName, { url: string }>,
-): Promise<Record<string, { writes: number; commits: number; writes_per_commit: number }>> {
-  const out: Record<string, { writes: number; commits: number; writes_per_commit: number }> = {};
+interface GroupCommitTotals {
+  readonly writes: number;
+  readonly commits: number;
+  readonly writes_per_commit: number;
+}
+
+async function groupCommitOf(targets: ReadonlyMap<ClusterName, { url: string }>): Promise<Record<string, GroupCommitTotals>> {
+  const out: Record<string, GroupCommitTotals> = {};
   for (const [name, { url }] of targets) {
+    if (CLUSTERS[name].worker === "floor") continue; // no group commit, no /cluster
     try {
       const body = await (await fetch(new URL("cluster", url))).json() as { nodes: { groupCommit?: { writes: number; commits: number } }[] };
       const writes = body.nodes.reduce((sum, n) => sum + (n.groupCommit?.writes ?? 0), 0);
