@@ -249,7 +249,7 @@ export function renderHtml(report: BenchReport, baselines: readonly BaselineSumm
   }));
   body.push("<h2>Baselines</h2>");
   body.push(
-    `<p class="note">Uniform keys, 100 B values. Each point is the median of ${esc(String(report.settings.rounds))} interleaved rounds (the runs of a round follow each other, so drift hits every configuration alike).</p>`,
+    `<p class="note">Uniform keys, 100 B values. Each point is the median of ${esc(String(report.settings.rounds))} interleaved rounds at the ratio concurrency (${esc(String(report.settings.other_rounds ?? report.settings.rounds))} at the others) (the runs of a round follow each other, so drift hits every configuration alike).</p>`,
   );
   if (new Set(baselines.map((b) => b.connections)).size > 1) {
     body.push(

@@ -195,6 +195,7 @@ try {
       duration_s: thePlan.durationSec,
       baseline_duration_s: thePlan.baselineDurationSec,
       rounds: thePlan.rounds,
+      other_rounds: thePlan.otherRounds,
       keys: thePlan.keys,
       zipf_s: 0.99,
       seed,
@@ -216,7 +217,10 @@ try {
   if (values.json) writeFileSync(resolve(values.json), JSON.stringify(report, null, 1));
   writeFileSync(htmlPath, renderHtml(report, baselines));
 
-  console.log(`\nBaselines (median of ${thePlan.rounds} interleaved rounds; uniform keys, 100 B values):`);
+  console.log(
+    `\nBaselines (median of ${thePlan.rounds} interleaved rounds at c=${thePlan.ratioConnections}` +
+      `${thePlan.otherRounds > 0 ? `, ${thePlan.otherRounds} at the other concurrencies` : ""}; uniform keys, 100 B values):`,
+  );
   console.log(`  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(7)}`);
   for (const b of baselines) {
     console.log(

@@ -63,7 +63,9 @@ export interface Plan {
   readonly durationSec: number;
   /** Baseline runs are shorter and repeated in interleaved rounds. */
   readonly baselineDurationSec: number;
+  /** Rounds at the ratio concurrency, where the targets are judged; other concurrencies get `otherRounds`. */
   readonly rounds: number;
+  readonly otherRounds: number;
   /** Key space per value size. */
   readonly keys: Record<ValueSize, number>;
   readonly runs: readonly PlannedRun[];
@@ -83,14 +85,23 @@ const SIZES: readonly ValueSize[] = [100, 10240];
 /**
  * Baselines: at each concurrency, the no-op route, then reads and writes on
  * quorum, N=1 and fetch back to back (uniform keys, 100 B), repeated for
- * `rounds` rounds. Interleaving means slow drift of the machine (other tenants,
+ * rounds. Interleaving means slow drift of the machine (other tenants,
  * thermal, GC of a long-lived process) hits every configuration alike, and
- * each ratio is taken within one round.
+ * each ratio is taken within one round. The ratio concurrency gets more rounds
+ * than the others (which show the shape against concurrency): on a shared
+ * machine one round's ratio can be twice another's, and the targets are
+ * judged on the median.
  */
-function baselines(concurrencies: readonly number[], rounds: number, clusters: readonly ClusterName[]): PlannedRun[] {
+function baselines(
+  concurrencies: readonly number[],
+  rounds: number,
+  otherRounds: number,
+  clusters: readonly ClusterName[],
+): PlannedRun[] {
   const runs: PlannedRun[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < Math.max(rounds, otherRounds); round++) {
     for (const connections of concurrencies) {
+      if (round >= (connections === RATIO_CONNECTIONS ? rounds : otherRounds)) continue;
       runs.push({ phase: "baseline", round, cluster: "quorum", mix: "noop", distribution: "uniform", valueSize: 100, connections });
       for (const mix of ["read", "write"] as const) {
         for (const cluster of clusters) {
@@ -107,12 +118,12 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
   if (mode === "quick") {
     // Under a minute: the ratio baselines at 32 connections in two rounds, and two mixes.
     const runs: PlannedRun[] = [
-      ...baselines([32], 2, clusters),
+      ...baselines([RATIO_CONNECTIONS], 2, 0, clusters),
       { phase: "matrix", cluster: "quorum", mix: "90/10", distribution: "zipf", valueSize: 100, connections: 32 },
       { phase: "matrix", cluster: "quorum", mix: "50/50", distribution: "uniform", valueSize: 10240, connections: 32 },
     ];
     return {
-      mode, warmupSec: 0.4, durationSec: 1.5, baselineDurationSec: 1.25, rounds: 2,
+      mode, warmupSec: 0.4, durationSec: 1.5, baselineDurationSec: 1.25, rounds: 2, otherRounds: 0,
       keys: { 100: 500, 10240: 200 }, runs, ratioConnections: RATIO_CONNECTIONS, settleMs: 100,
     };
   }
@@ -131,9 +142,10 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
     warmupSec: 1,
     durationSec: 4,
     baselineDurationSec: 3,
-    rounds: 3,
+    rounds: 5,
+    otherRounds: 2,
     keys: { 100: 10_000, 10240: 2_000 },
-    runs: [...baselines([1, 8, 32, 128], 3, clusters), ...matrix],
+    runs: [...baselines([1, 8, RATIO_CONNECTIONS, 128], 5, 2, clusters), ...matrix],
     ratioConnections: RATIO_CONNECTIONS,
     settleMs: 300,
   };
