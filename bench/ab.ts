@@ -61,8 +61,17 @@ try {
     });
     clusters.push(cluster);
     await load.run({
-      url: cluster.url.href, kind: "preload", readShare: 0, distribution: "uniform", keys, valueSize,
-      connections: 32, warmupSec: 0, durationSec: 0, seed: 1, serverPid: cluster.pid,
+      url: cluster.url.href,
+      kind: "preload",
+      readShare: 0,
+      distribution: "uniform",
+      keys,
+      valueSize,
+      connections: 32,
+      warmupSec: 0,
+      durationSec: 0,
+      seed: 1,
+      serverPid: cluster.pid,
     });
   }
   const results = new Map<string, LoadResult[]>();
@@ -72,8 +81,17 @@ try {
       const order = round % 2 === 0 ? clusters : [...clusters].reverse();
       for (const cluster of order) {
         const result = await load.run({
-          url: cluster.url.href, kind: "store", readShare: READ_SHARE[mix], distribution: "uniform", keys, valueSize,
-          connections, warmupSec: 1, durationSec: Number(values.seconds), seed: 100 + round, serverPid: cluster.pid,
+          url: cluster.url.href,
+          kind: "store",
+          readShare: READ_SHARE[mix],
+          distribution: "uniform",
+          keys,
+          valueSize,
+          connections,
+          warmupSec: 1,
+          durationSec: Number(values.seconds),
+          seed: 100 + round,
+          serverPid: cluster.pid,
         });
         const key = `${mix}|${cluster.label}`;
         results.set(key, [...(results.get(key) ?? []), result]);
@@ -86,7 +104,9 @@ try {
     `${clusterName} (${CLUSTERS[clusterName].title}), c=${connections}, ${valueSize} B, ${values.rounds} rounds of ${values.seconds} s` +
       (Object.keys(extraVars).length > 0 ? `, vars ${JSON.stringify(extraVars)}` : ""),
   );
-  console.log(`${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`);
+  console.log(
+    `${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`,
+  );
   for (const mix of mixes) {
     const base = results.get(`${mix}|${variants[0]!.name}`)!;
     for (const v of variants) {
@@ -95,10 +115,18 @@ try {
       const rpsRatios = list.map((r, i) => r.rps / base[i]!.rps);
       const costRatios = list.map((r, i) => cost(r) / cost(base[i]!));
       console.log(
-        `${mix.padEnd(7)} ${v.name.padEnd(12)} ${median(list.map((r) => r.rps)).toFixed(0).padStart(8)} ` +
-          `${median(list.map((r) => r.latency.p50_ms)).toFixed(2).padStart(8)} ${median(list.map((r) => r.latency.p99_ms)).toFixed(2).padStart(8)} ` +
+        `${mix.padEnd(7)} ${v.name.padEnd(12)} ${median(list.map((r) => r.rps))
+          .toFixed(0)
+          .padStart(8)} ` +
+          `${median(list.map((r) => r.latency.p50_ms))
+            .toFixed(2)
+            .padStart(8)} ${median(list.map((r) => r.latency.p99_ms))
+            .toFixed(2)
+            .padStart(8)} ` +
           `${median(list.map(cost)).toFixed(0).padStart(8)}  ` +
-          (v === variants[0] ? "" : `x${median(rpsRatios).toFixed(3)} [${rpsRatios.map((x) => x.toFixed(2)).join(" ")}]; x${median(costRatios).toFixed(3)}`) +
+          (v === variants[0]
+            ? ""
+            : `x${median(rpsRatios).toFixed(3)} [${rpsRatios.map((x) => x.toFixed(2)).join(" ")}]; x${median(costRatios).toFixed(3)}`) +
           (errors > 0 ? `  ${errors} ERRORS ${JSON.stringify(statusCounts(list))}` : ""),
       );
     }

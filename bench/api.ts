@@ -109,7 +109,9 @@ try {
       if (answer.status === 200) ok++;
       else failed++;
     }
-    console.log(`${key}: POST ${post.status} ${(post.seconds * 1000).toFixed(2)} ms, GET ${get.status} ${(get.seconds * 1000).toFixed(2)} ms, DELETE ${del.status} ${(del.seconds * 1000).toFixed(2)} ms`);
+    console.log(
+      `${key}: POST ${post.status} ${(post.seconds * 1000).toFixed(2)} ms, GET ${get.status} ${(get.seconds * 1000).toFixed(2)} ms, DELETE ${del.status} ${(del.seconds * 1000).toFixed(2)} ms`,
+    );
     results.push({
       key,
       "POST Response": { text: post.text },

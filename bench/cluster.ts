@@ -109,8 +109,7 @@ export interface StartOptions {
 export async function startCluster(options: StartOptions): Promise<LocalCluster> {
   const vars = { ...options.settings.vars, ...options.overrides };
   const before = new Set(workerdChildren());
-  const storageDir =
-    (options.storage ?? "tmpfs") === "tmpfs" && existsSync("/dev/shm") ? mkdtempSync("/dev/shm/ringkv-bench-") : undefined;
+  const storageDir = (options.storage ?? "tmpfs") === "tmpfs" && existsSync("/dev/shm") ? mkdtempSync("/dev/shm/ringkv-bench-") : undefined;
   const mf = new Miniflare({
     modules: true,
     scriptPath: options.scriptPath,

@@ -36,8 +36,7 @@ export interface CpuShare {
 
 export function cpuShare(start: CpuSample, end: CpuSample): CpuShare {
   const seconds = (end.at - start.at) / 1000;
-  const server =
-    start.server === undefined || end.server === undefined ? null : (end.server - start.server) / TICKS_PER_SECOND / seconds;
+  const server = start.server === undefined || end.server === undefined ? null : (end.server - start.server) / TICKS_PER_SECOND / seconds;
   const total = end.total - start.total;
   return {
     loadgen: (end.self - start.self) / 1e6 / seconds,

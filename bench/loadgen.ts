@@ -113,17 +113,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let start: CpuSample = sampleCpu(spec.serverPid);
   let end: CpuSample | undefined;
 
-  const instance = autocannon(
-    {
-      url: spec.url,
-      connections: spec.connections,
-      timeout: 30,
-      // autocannon acts on stop() at its next sample tick: tick often so a run ends on time.
-      sampleInt: 100,
-      ...(spec.kind === "preload" ? { amount: spec.keys } : { duration: spec.warmupSec + spec.durationSec + 1 }),
-      requests: [{ setupRequest, onResponse }],
-    },
-  );
+  const instance = autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    timeout: 30,
+    // autocannon acts on stop() at its next sample tick: tick often so a run ends on time.
+    sampleInt: 100,
+    ...(spec.kind === "preload" ? { amount: spec.keys } : { duration: spec.warmupSec + spec.durationSec + 1 }),
+    requests: [{ setupRequest, onResponse }],
+  });
   const slices: [number, number, number][] = [];
   let windowStart = 0;
   instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {

@@ -37,8 +37,14 @@ const small = Ring.build(["node-1", "node-2", "node-3", "node-4", "node-5"], { v
 
 const v = (wall: number, logical: number, writer: string): Version => ({ wall, logical, writer });
 const versions: Version[] = Array.from({ length: BATCH }, (_, i) => v(1_700_000_000_000 + (i % 7), i % 3, i % 2 ? "a1b2c3" : "a1b2c4"));
-const entries: Entry[] = versions.map((version, i) => (i % 5 === 0 ? { kind: "tombstone", version } : { kind: "value", value: '"x"', version }));
-const triples: (Entry | undefined)[][] = Array.from({ length: BATCH }, (_, i) => [entries[i], entries[(i + 1) % BATCH], i % 4 === 0 ? undefined : entries[(i + 2) % BATCH]]);
+const entries: Entry[] = versions.map((version, i) =>
+  i % 5 === 0 ? { kind: "tombstone", version } : { kind: "value", value: '"x"', version },
+);
+const triples: (Entry | undefined)[][] = Array.from({ length: BATCH }, (_, i) => [
+  entries[i],
+  entries[(i + 1) % BATCH],
+  i % 4 === 0 ? undefined : entries[(i + 2) % BATCH],
+]);
 const queries = keys.map((key) => ({ key }));
 const small100 = keys.map((key) => `{"key":"${key}","value":"${"x".repeat(90)}"}`);
 const large10k = keys.slice(0, 64).map((key) => `{"key":"${key}","value":"${"x".repeat(10 * 1024 - 2)}"}`);
@@ -123,13 +129,24 @@ const rows = bench.tasks.map((task, i) => {
   const result = task.result;
   if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
   const perOpNs = (result.latency.mean * 1e6) / tasks[i]!.batch;
-  return { name: task.name, ops_per_s: 1e9 / perOpNs, ns_per_op: perOpNs, rme_percent: result.latency.rme, samples: result.latency.samplesCount };
+  return {
+    name: task.name,
+    ops_per_s: 1e9 / perOpNs,
+    ns_per_op: perOpNs,
+    rme_percent: result.latency.rme,
+    samples: result.latency.samplesCount,
+  };
 });
 console.log(`${values.clock} clock; ${"task".padEnd(39)} ${"ops/s".padStart(14)} ${"ns/op".padStart(10)}  ±%`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(50)} ${Math.round(r.ops_per_s).toLocaleString("en-US").padStart(14)} ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(1)}`);
+  console.log(
+    `${r.name.padEnd(50)} ${Math.round(r.ops_per_s).toLocaleString("en-US").padStart(14)} ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(1)}`,
+  );
 }
 const lookups = rows[0]!.ops_per_s;
-console.log(`\nring lookup target (>= 5,000,000/s on ${RING_NODES} x ${RING_VNODES}): ${lookups >= 5e6 ? "PASS" : "MISS"} (${(lookups / 1e6).toFixed(2)} M/s)`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, clock: values.clock, rows, ring_lookups_per_s: lookups }, null, 1));
+console.log(
+  `\nring lookup target (>= 5,000,000/s on ${RING_NODES} x ${RING_VNODES}): ${lookups >= 5e6 ? "PASS" : "MISS"} (${(lookups / 1e6).toFixed(2)} M/s)`,
+);
+if (values.json)
+  writeFileSync(values.json, JSON.stringify({ node: process.version, clock: values.clock, rows, ring_lookups_per_s: lookups }, null, 1));
 if (sink === 0.5) console.log(sink); // keep the work observable

@@ -79,7 +79,9 @@ try {
   await load.run({ ...base, kind: "store", warmupSec: 0, durationSec: 2 });
 
   const targets = (await listTargets(inspectorPort)).filter((t) => t.id === "core:user:" || t.id === "core:entry");
-  const sessions = await Promise.all(targets.map(async (t) => ({ id: t.id, session: await InspectorSession.open(t.webSocketDebuggerUrl) })));
+  const sessions = await Promise.all(
+    targets.map(async (t) => ({ id: t.id, session: await InspectorSession.open(t.webSocketDebuggerUrl) })),
+  );
   for (const { session } of sessions) {
     await session.send("Profiler.enable");
     await session.send("Profiler.setSamplingInterval", { interval: 200 });
@@ -105,14 +107,18 @@ try {
     const rows = selfTimes(profile);
     const busy = rows.filter((r) => r.function !== "(idle)").reduce((a, r) => a + r.ms, 0);
     const total = rows.reduce((a, r) => a + r.ms, 0);
-    console.log(`\n${id}: ${file}\n  busy ${(busy / 1000).toFixed(2)} s of ${(total / 1000).toFixed(2)} s sampled; top self time (share of busy time):`);
+    console.log(
+      `\n${id}: ${file}\n  busy ${(busy / 1000).toFixed(2)} s of ${(total / 1000).toFixed(2)} s sampled; top self time (share of busy time):`,
+    );
     for (const row of rows.filter((r) => r.function !== "(idle)").slice(0, Number(values.top))) {
       console.log(`  ${((row.ms / busy) * 100).toFixed(1).padStart(5)}%  ${row.function}  ${sourceOf(row.location)}`);
     }
     if (values.watch) {
       const names = values.watch.split(",");
       const share = (name: string) => rows.filter((r) => r.function === name).reduce((a, r) => a + r.ms, 0) / busy;
-      console.log(`  watched: ${names.map((n) => `${n} ${(share(n) * 100).toFixed(2)}%`).join(", ")}; per request: ${names.map((n) => `${n} ${((share(n) * busy * 1000) / result.requests).toFixed(1)} µs`).join(", ")}`);
+      console.log(
+        `  watched: ${names.map((n) => `${n} ${(share(n) * 100).toFixed(2)}%`).join(", ")}; per request: ${names.map((n) => `${n} ${((share(n) * busy * 1000) / result.requests).toFixed(1)} µs`).join(", ")}`,
+      );
     }
   }
 } finally {

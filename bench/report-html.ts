@@ -108,7 +108,9 @@ function chart(series: readonly Series[], o: ChartOptions): string {
       : m.top + plotH - ((y - yMin) / (yMax - yMin || 1)) * plotH;
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.title)}">`,
+  );
   parts.push(`<text x="${m.left}" y="20" class="ct">${esc(o.title)}</text>`);
   for (const t of yTicks) {
     const y = py(t);
@@ -129,13 +131,18 @@ function chart(series: readonly Series[], o: ChartOptions): string {
     const d = pts.map(([x, y], i) => `${i === 0 ? "M" : "L"}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ");
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
     if (pts.length <= 8) {
-      for (const [x, y] of pts) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.label)}: ${fmt(y, 2)}</title></circle>`);
+      for (const [x, y] of pts)
+        parts.push(
+          `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.label)}: ${fmt(y, 2)}</title></circle>`,
+        );
     }
   }
   series.forEach((s, i) => {
     const y = m.top + 8 + i * 18;
     const x = m.left + plotW + 14;
-    parts.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+    parts.push(
+      `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+    );
     parts.push(`<text x="${x + 28}" y="${y + 4}" class="legend">${esc(s.label)}</text>`);
   });
   parts.push("</svg>");
@@ -174,7 +181,13 @@ const CONCURRENCY_TICKS = [1, 8, 32, 128].map((c) => ({ value: c, label: String(
 
 function baselineLabel(b: { cluster: string; mix: string }): string {
   if (b.cluster === "noop") return "no-op GET /health";
-  const names: Record<string, string> = { quorum: "quorum RPC", n1: "N=1", fetch: "quorum fetch", floor3: "floor 3 objects", floor1: "floor 1 object" };
+  const names: Record<string, string> = {
+    quorum: "quorum RPC",
+    n1: "N=1",
+    fetch: "quorum fetch",
+    floor3: "floor 3 objects",
+    floor1: "floor 1 object",
+  };
   const who = names[b.cluster] ?? b.cluster;
   return `${who} ${b.mix}`;
 }
@@ -263,8 +276,18 @@ export function renderHtml(report: BenchReport, baselines: readonly BaselineSumm
     );
   }
   const atRatio = baselines.filter((b) => b.connections === r.connections);
-  body.push(cdfChart(`Latency by percentile, reads and no-op, ${r.connections} connections`, atRatio.filter((b) => b.mix !== "write").map((b) => ({ label: baselineLabel(b), run: b.representative }))));
-  body.push(cdfChart(`Latency by percentile, writes and no-op, ${r.connections} connections`, atRatio.filter((b) => b.mix !== "read").map((b) => ({ label: baselineLabel(b), run: b.representative }))));
+  body.push(
+    cdfChart(
+      `Latency by percentile, reads and no-op, ${r.connections} connections`,
+      atRatio.filter((b) => b.mix !== "write").map((b) => ({ label: baselineLabel(b), run: b.representative })),
+    ),
+  );
+  body.push(
+    cdfChart(
+      `Latency by percentile, writes and no-op, ${r.connections} connections`,
+      atRatio.filter((b) => b.mix !== "read").map((b) => ({ label: baselineLabel(b), run: b.representative })),
+    ),
+  );
   const timelines = atRatio
     .filter((b) => b.representative.timeline.length > 1)
     .map((b, i) => ({
@@ -351,11 +374,24 @@ export function renderHtml(report: BenchReport, baselines: readonly BaselineSumm
             .map((x) => [x.connections, x.rps] as const)
             .sort((a, b) => a[0] - b[0]);
           if (pts.length > 0) {
-            series.push({ label: `${mix}, ${bytes === 100 ? "100 B" : "10 KiB"}`, color: PALETTE[series.length % PALETTE.length]!, dashed: bytes !== 100, points: pts });
+            series.push({
+              label: `${mix}, ${bytes === 100 ? "100 B" : "10 KiB"}`,
+              color: PALETTE[series.length % PALETTE.length]!,
+              dashed: bytes !== 100,
+              points: pts,
+            });
           }
         }
       }
-      body.push(chart(series, { title: "Throughput against concurrency, uniform keys", xLabel: "connections (log scale)", yLabel: "requests/s", xTransform: Math.log2, xTicks: CONCURRENCY_TICKS.filter((t) => levels.includes(t.value)) }));
+      body.push(
+        chart(series, {
+          title: "Throughput against concurrency, uniform keys",
+          xLabel: "connections (log scale)",
+          yLabel: "requests/s",
+          xTransform: Math.log2,
+          xTicks: CONCURRENCY_TICKS.filter((t) => levels.includes(t.value)),
+        }),
+      );
     }
   }
 
@@ -401,7 +437,9 @@ export function renderHtml(report: BenchReport, baselines: readonly BaselineSumm
   }
 
   body.push("<h2>Settings and environment</h2>");
-  body.push(`<pre>${esc(JSON.stringify({ target: report.target, environment: report.environment, settings: report.settings }, null, 2))}</pre>`);
+  body.push(
+    `<pre>${esc(JSON.stringify({ target: report.target, environment: report.environment, settings: report.settings }, null, 2))}</pre>`,
+  );
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ringkv benchmark ${esc(report.started_at)}</title>

@@ -97,8 +97,11 @@ try {
   const clusters = [...targetsByCluster.keys()];
   const thePlan = plan(mode, clusters);
   const runs = thePlan.runs.filter((r) => r.mix === "noop" || targetsByCluster.has(r.cluster));
-  const estimate =
-    runs.reduce((a, r) => a + thePlan.warmupSec + (r.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec) + thePlan.settleMs / 1000, 0);
+  const estimate = runs.reduce(
+    (a, r) =>
+      a + thePlan.warmupSec + (r.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec) + thePlan.settleMs / 1000,
+    0,
+  );
   console.log(
     `ringkv bench (${mode}): ${runs.length} runs, about ${Math.round(estimate)} s of load after the preload; ` +
       `configurations: ${clusters.map((c) => `${c} (${CLUSTERS[c].title})`).join(", ")}; ` +
@@ -108,8 +111,9 @@ try {
 
   // Preload: every key of each key space once, with ?w=all so every replica holds
   // it before reads start (no read repair traffic from a cold start).
-  const sizesFor = (cluster: ClusterName): ValueSize[] =>
-    [...new Set(runs.filter((r) => r.cluster === cluster && r.mix !== "noop").map((r) => r.valueSize))];
+  const sizesFor = (cluster: ClusterName): ValueSize[] => [
+    ...new Set(runs.filter((r) => r.cluster === cluster && r.mix !== "noop").map((r) => r.valueSize)),
+  ];
   const preloadStart = Date.now();
   for (const cluster of clusters) {
     const target = targetsByCluster.get(cluster)!;
@@ -138,7 +142,9 @@ try {
   }
   const preloadSec = (Date.now() - preloadStart) / 1000;
 
-  console.log(`\n  ${"run".padEnd(40)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"err".padStart(5)}  cpu: workerd/loadgen/other (cores), µs/req`);
+  console.log(
+    `\n  ${"run".padEnd(40)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"err".padStart(5)}  cpu: workerd/loadgen/other (cores), µs/req`,
+  );
   const records: RunRecord[] = [];
   for (const [i, run] of runs.entries()) {
     if (interrupted) break;
@@ -177,7 +183,9 @@ try {
     mode,
     started_at: new Date(started).toISOString(),
     duration_s: (finished - started) / 1000,
-    target: remote ? { kind: "url", urls: Object.fromEntries([...targetsByCluster].map(([k, v]) => [k, v.url])) } : { kind: "miniflare", storage: values.storage },
+    target: remote
+      ? { kind: "url", urls: Object.fromEntries([...targetsByCluster].map(([k, v]) => [k, v.url])) }
+      : { kind: "miniflare", storage: values.storage },
     environment: {
       node: process.version,
       workerd: remote ? null : await workerdVersion(),
@@ -221,7 +229,9 @@ try {
     `\nBaselines (median of ${thePlan.rounds} interleaved rounds at c=${thePlan.ratioConnections}` +
       `${thePlan.otherRounds > 0 ? `, ${thePlan.otherRounds} at the other concurrencies` : ""}; uniform keys, 100 B values):`,
   );
-  console.log(`  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(7)}`);
+  console.log(
+    `  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(7)}`,
+  );
   for (const b of baselines) {
     console.log(
       `  ${b.name.padEnd(34)} ${b.rps.toFixed(0).padStart(8)} ${`${b.rps_min.toFixed(0)}-${b.rps_max.toFixed(0)}`.padStart(13)} ` +
@@ -236,7 +246,11 @@ try {
   console.log(`  quorum RPC / stub.fetch throughput: read ${f(ratios.rpc_vs_fetch_read)}, write ${f(ratios.rpc_vs_fetch_write)}`);
   console.log(`  platform floor, 3 objects / 1 (no ringkv code): read ${f(ratios.floor_read)}, write ${f(ratios.floor_write)}`);
   console.log(`  ringkv's ratios as a share of the floor's: read ${f(ratios.read_vs_floor)}, write ${f(ratios.write_vs_floor)}`);
-  console.log(`  vs no-op (GET /health): ${Object.entries(ratios.vs_noop).map(([k, v]) => `${k} ${f(v)}`).join(", ")}`);
+  console.log(
+    `  vs no-op (GET /health): ${Object.entries(ratios.vs_noop)
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join(", ")}`,
+  );
   console.log(`  ring lookups: ${(ringLookups / 1e6).toFixed(2)} M/s (1,000 nodes x 128 virtual nodes)`);
   for (const [name, g] of Object.entries(groupCommit)) {
     console.log(`  group commit, ${name}: ${g.writes} replica writes in ${g.commits} commits (${f(g.writes_per_commit)} per commit)`);
@@ -301,7 +315,9 @@ function line(r: RunRecord): string {
   return (
     `${r.name.padEnd(40)} ${n(r.rps, 0)} ${n(r.p50_ms)} ${n(r.p90_ms)} ${n(r.p99_ms)} ${n(r.p999_ms)} ${String(r.errors).padStart(5)}  ` +
     `${cpu.padEnd(15)} ${r.server_us_per_request?.toFixed(0) ?? "-"}` +
-    (r.errors > 0 ? `  status ${JSON.stringify(Object.fromEntries(Object.entries(r.status_codes).filter(([c]) => !c.startsWith("2"))))}` : "")
+    (r.errors > 0
+      ? `  status ${JSON.stringify(Object.fromEntries(Object.entries(r.status_codes).filter(([c]) => !c.startsWith("2"))))}`
+      : "")
   );
 }
 
@@ -336,7 +352,9 @@ async function groupCommitOf(targets: ReadonlyMap<ClusterName, { url: string }>)
   for (const [name, { url }] of targets) {
     if (CLUSTERS[name].worker === "floor") continue; // no group commit, no /cluster
     try {
-      const body = await (await fetch(new URL("cluster", url))).json() as { nodes: { groupCommit?: { writes: number; commits: number } }[] };
+      const body = (await (await fetch(new URL("cluster", url))).json()) as {
+        nodes: { groupCommit?: { writes: number; commits: number } }[];
+      };
       const writes = body.nodes.reduce((sum, n) => sum + (n.groupCommit?.writes ?? 0), 0);
       const commits = body.nodes.reduce((sum, n) => sum + (n.groupCommit?.commits ?? 0), 0);
       if (commits > 0) out[name] = { writes, commits, writes_per_commit: writes / commits };

@@ -92,12 +92,7 @@ const SIZES: readonly ValueSize[] = [100, 10240];
  * machine one round's ratio can be twice another's, and the targets are
  * judged on the median.
  */
-function baselines(
-  concurrencies: readonly number[],
-  rounds: number,
-  otherRounds: number,
-  clusters: readonly ClusterName[],
-): PlannedRun[] {
+function baselines(concurrencies: readonly number[], rounds: number, otherRounds: number, clusters: readonly ClusterName[]): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (let round = 0; round < Math.max(rounds, otherRounds); round++) {
     for (const connections of concurrencies) {
@@ -123,8 +118,16 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
       { phase: "matrix", cluster: "quorum", mix: "50/50", distribution: "uniform", valueSize: 10240, connections: 32 },
     ];
     return {
-      mode, warmupSec: 0.4, durationSec: 1.5, baselineDurationSec: 1.25, rounds: 2, otherRounds: 0,
-      keys: { 100: 500, 10240: 200 }, runs, ratioConnections: RATIO_CONNECTIONS, settleMs: 100,
+      mode,
+      warmupSec: 0.4,
+      durationSec: 1.5,
+      baselineDurationSec: 1.25,
+      rounds: 2,
+      otherRounds: 0,
+      keys: { 100: 500, 10240: 200 },
+      runs,
+      ratioConnections: RATIO_CONNECTIONS,
+      settleMs: 100,
     };
   }
   const matrix: PlannedRun[] = [];

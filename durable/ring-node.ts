@@ -79,7 +79,11 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       onChange: (events) => this.membershipChanged(events),
     });
     this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
-    this.commits = new GroupCommit((write) => this.applyWrite(write), (flush) => setTimeout(flush, 0), Date.now);
+    this.commits = new GroupCommit(
+      (write) => this.applyWrite(write),
+      (flush) => setTimeout(flush, 0),
+      Date.now,
+    );
     if (!this.faults.crashed) this.start();
   }
 
@@ -245,7 +249,10 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   /** Back from a crash: rejoin through the members it last knew, refute, and catch up by repair. */
   private async recover(): Promise<void> {
-    const introducers = this.gossip.members().filter((m) => m.name !== this.name && m.state !== "left").map((m) => m.name);
+    const introducers = this.gossip
+      .members()
+      .filter((m) => m.name !== this.name && m.state !== "left")
+      .map((m) => m.name);
     await this.join(introducers);
     this.clock.jobs.set("repair", this.clock.now());
     this.arm();

@@ -119,10 +119,15 @@ function parseNodes(raw: unknown): string[] {
   if (typeof raw !== "string" || raw.trim() === "") {
     throw new ConfigError('NODES must list at least one node name, e.g. "node-1,node-2,node-3"');
   }
-  const names = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const name of names) {
     if (!NODE_NAME.test(name)) {
-      throw new ConfigError(`NODES contains ${JSON.stringify(name)}: node names are 1-63 of A-Z a-z 0-9 . _ - and start with a letter or digit`);
+      throw new ConfigError(
+        `NODES contains ${JSON.stringify(name)}: node names are 1-63 of A-Z a-z 0-9 . _ - and start with a letter or digit`,
+      );
     }
   }
   if (new Set(names).size !== names.length) throw new ConfigError("NODES lists a node twice");

@@ -29,8 +29,7 @@ export function requiredReplicas(
 }
 
 export type ReplicaOutcome<T> =
-  | { readonly node: string; readonly ok: true; readonly value: T }
-  | { readonly node: string; readonly ok: false; readonly reason: string };
+  { readonly node: string; readonly ok: true; readonly value: T } | { readonly node: string; readonly ok: false; readonly reason: string };
 
 export type ReplicaSuccess<T> = Extract<ReplicaOutcome<T>, { ok: true }>;
 

@@ -35,12 +35,7 @@ export class Ring {
   /** 32 minus the number of bits a bucket number has. */
   private readonly shift: number;
 
-  private constructor(
-    members: readonly string[],
-    options: RingOptions,
-    tokens: Uint32Array,
-    preferences: readonly (readonly string[])[],
-  ) {
+  private constructor(members: readonly string[], options: RingOptions, tokens: Uint32Array, preferences: readonly (readonly string[])[]) {
     this.members = members;
     this.options = options;
     this.tokens = tokens;

@@ -40,9 +40,13 @@ export function isVersion(value: unknown): value is Version {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    Number.isSafeInteger(v.wall) && (v.wall as number) >= 0 &&
-    Number.isSafeInteger(v.logical) && (v.logical as number) >= 0 &&
-    typeof v.writer === "string" && v.writer.length > 0 && v.writer.length <= 64
+    Number.isSafeInteger(v.wall) &&
+    (v.wall as number) >= 0 &&
+    Number.isSafeInteger(v.logical) &&
+    (v.logical as number) >= 0 &&
+    typeof v.writer === "string" &&
+    v.writer.length > 0 &&
+    v.writer.length <= 64
   );
 }
 

@@ -122,8 +122,14 @@ export function runDetection(options: DetectionOptions): DetectionResult {
   return {
     size: options.size,
     samples,
-    firstDetectionAtBoundary: of((s) => s.firstDetection, samples.filter((s) => s.atBoundary)),
-    firstDetectionAtRandom: of((s) => s.firstDetection, samples.filter((s) => !s.atBoundary)),
+    firstDetectionAtBoundary: of(
+      (s) => s.firstDetection,
+      samples.filter((s) => s.atBoundary),
+    ),
+    firstDetectionAtRandom: of(
+      (s) => s.firstDetection,
+      samples.filter((s) => !s.atBoundary),
+    ),
     dissemination: of((s) => s.dissemination),
     deadEverywhere: of((s) => s.deadEverywhere),
     incomplete: samples.filter((s) => s.deadEverywhere === undefined).length,

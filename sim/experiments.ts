@@ -66,14 +66,47 @@ interface Scale {
 const FULL: readonly Scale[] = [
   { size: 10, trials: 40, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 3_600] as const), overloadPeriods: 3_600, settlePeriods: 20 },
   { size: 100, trials: 60, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
-  { size: 1_000, trials: 30, crashesPerTrial: 1, loss: [[0, 30], [0.01, 100], [0.05, 150], [0.1, 150]], overloadPeriods: 150, settlePeriods: 10 },
-  { size: 10_000, trials: 4, crashesPerTrial: 2, loss: [[0, 10], [0.01, 30]], settlePeriods: 5 },
+  {
+    size: 1_000,
+    trials: 30,
+    crashesPerTrial: 1,
+    loss: [
+      [0, 30],
+      [0.01, 100],
+      [0.05, 150],
+      [0.1, 150],
+    ],
+    overloadPeriods: 150,
+    settlePeriods: 10,
+  },
+  {
+    size: 10_000,
+    trials: 4,
+    crashesPerTrial: 2,
+    loss: [
+      [0, 10],
+      [0.01, 30],
+    ],
+    settlePeriods: 5,
+  },
 ];
 
 const QUICK: readonly Scale[] = [
   { size: 10, trials: 20, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
   { size: 100, trials: 16, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 300] as const), overloadPeriods: 300, settlePeriods: 10 },
-  { size: 1_000, trials: 6, crashesPerTrial: 1, loss: [[0, 20], [0.01, 30], [0.05, 80], [0.1, 80]], overloadPeriods: 80, settlePeriods: 5 },
+  {
+    size: 1_000,
+    trials: 6,
+    crashesPerTrial: 1,
+    loss: [
+      [0, 20],
+      [0.01, 30],
+      [0.05, 80],
+      [0.1, 80],
+    ],
+    overloadPeriods: 80,
+    settlePeriods: 5,
+  },
 ];
 
 export function plan(quick: boolean, seed: number): Job[] {

@@ -32,7 +32,15 @@ export function formatReport(sizes: readonly SizeResults[]): string {
   out.push("Crash detection (Lifeguard on, loss 0%, periods aligned; times in protocol periods, means)");
   out.push(
     table(
-      ["N", "crashes", "detect: crash at boundary", "detect: crash at random instant", "suspicion reaches all", "dead everywhere", "msgs/member/period"],
+      [
+        "N",
+        "crashes",
+        "detect: crash at boundary",
+        "detect: crash at random instant",
+        "suspicion reaches all",
+        "dead everywhere",
+        "msgs/member/period",
+      ],
       sizes.map((s) => {
         const d = s.detection;
         const msgs = phaseAt(s.loss.lifeguard, 0)?.messagesPerMemberPerPeriod;

@@ -75,7 +75,9 @@ async function runAll(all: readonly Job[], workers: number): Promise<JobResult[]
         });
         child.removeAllListeners("exit");
         const r = results[index]!;
-        console.error(`  ${job.kind} n=${job.size}${"lifeguard" in job ? (job.lifeguard ? " lifeguard" : " plain") : ""}: ${r.seconds.toFixed(1)} s`);
+        console.error(
+          `  ${job.kind} n=${job.size}${"lifeguard" in job ? (job.lifeguard ? " lifeguard" : " plain") : ""}: ${r.seconds.toFixed(1)} s`,
+        );
       }
     } finally {
       child.disconnect();

@@ -94,7 +94,10 @@ export function runJoin(options: ScenarioOptions): JoinResult {
   const cluster = start(options);
   const newcomer = cluster.join("newcomer", [cluster.names[0]!]);
   const knownEverywhere = periodsUntil(cluster, () => everyoneSees(cluster, "newcomer", "alive"), options.maxPeriods ?? 100);
-  const newcomerKnows = cluster.member(newcomer).members().filter((m) => m.state === "alive").length;
+  const newcomerKnows = cluster
+    .member(newcomer)
+    .members()
+    .filter((m) => m.state === "alive").length;
   return { knownEverywhere, newcomerKnows };
 }
 
@@ -133,7 +136,8 @@ export function runPartition(options: ScenarioOptions & { readonly splitPeriods:
   cluster.runFor(options.splitPeriods * cluster.period);
   const notAlive = () => {
     let pairs = 0;
-    for (let i = 0; i < n; i++) for (const name of cluster.names) if (name !== cluster.names[i] && cluster.member(i).member(name)?.state !== "alive") pairs++;
+    for (let i = 0; i < n; i++)
+      for (const name of cluster.names) if (name !== cluster.names[i] && cluster.member(i).member(name)?.state !== "alive") pairs++;
     return pairs;
   };
   const splitPairs = notAlive();

@@ -69,10 +69,7 @@ export class Coordinator {
   }
 
   /** Sends `newest` to every replica that answered with something older. */
-  private async repair(
-    key: string,
-    outcomes: readonly { node: string; ok: boolean; value?: Entry | undefined }[],
-  ): Promise<void> {
+  private async repair(key: string, outcomes: readonly { node: string; ok: boolean; value?: Entry | undefined }[]): Promise<void> {
     const answered = outcomes.filter((o) => o.ok);
     const newest = newestOf(answered.map((o) => o.value));
     if (newest === undefined) return;

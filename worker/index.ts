@@ -39,7 +39,13 @@ router
 
 function methodNotAllowed(allow: string) {
   return (request: IRequest): never => {
-    throw new HttpError(405, "method_not_allowed", `${request.method} is not allowed on ${new URL(request.url).pathname}; use ${allow}`, {}, { allow });
+    throw new HttpError(
+      405,
+      "method_not_allowed",
+      `${request.method} is not allowed on ${new URL(request.url).pathname}; use ${allow}`,
+      {},
+      { allow },
+    );
   };
 }
 

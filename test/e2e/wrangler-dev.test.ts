@@ -92,7 +92,10 @@ describe("npm run dev, driven with the README's curl lines", () => {
   });
 
   it("forms the 5-node cluster by itself: every node runs SWIM and the views agree", async () => {
-    interface Cluster { nodes: { name: string; state: string; self: { state: string } | null }[]; viewsAgree: boolean }
+    interface Cluster {
+      nodes: { name: string; state: string; self: { state: string } | null }[];
+      viewsAgree: boolean;
+    }
     let cluster: Cluster | undefined;
     const deadline = Date.now() + 30_000;
     do {
@@ -110,7 +113,15 @@ describe("npm run dev, driven with the README's curl lines", () => {
     const cluster = await curl("http://127.0.0.1:8787/cluster");
     expect(cluster).toMatchObject({ status: 200, body: { replicas: 3, readQuorum: 2, writeQuorum: 2 } });
     expect((cluster.body as { nodes: unknown[] }).nodes).toHaveLength(5);
-    const fault = await curl("-X", "POST", "http://127.0.0.1:8787/admin/nodes/node-1/fault", "-H", "Authorization: Bearer ringkv-dev-admin", "-d", '{"mode":"up"}');
+    const fault = await curl(
+      "-X",
+      "POST",
+      "http://127.0.0.1:8787/admin/nodes/node-1/fault",
+      "-H",
+      "Authorization: Bearer ringkv-dev-admin",
+      "-d",
+      '{"mode":"up"}',
+    );
     expect(fault).toMatchObject({ status: 200, body: { node: "node-1", fault: { mode: "up" } } });
   });
 

@@ -23,16 +23,32 @@ describe("admin authentication", () => {
     const missing = await api("/admin/nodes/node-1/fault", faultDown);
     await expectError(missing, 401, "unauthorized");
     expect(missing.headers.get("www-authenticate")).toContain("Bearer");
-    await expectError(await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: "Bearer nope-nope-nope" } }), 401, "unauthorized");
-    await expectError(await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: `Basic ${env.ADMIN_TOKEN}` } }), 401, "unauthorized");
+    await expectError(
+      await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: "Bearer nope-nope-nope" } }),
+      401,
+      "unauthorized",
+    );
+    await expectError(
+      await api("/admin/nodes/node-1/fault", { ...faultDown, headers: { authorization: `Basic ${env.ADMIN_TOKEN}` } }),
+      401,
+      "unauthorized",
+    );
     await expectError(await api("/admin/nodes/node-1/d/read?key=k"), 401, "unauthorized");
     expect((await env.RING_NODE.getByName("node-1").stats()).fault).toEqual({ mode: "up" });
   });
 
   it("403 for every admin route when no ADMIN_TOKEN is configured", async () => {
     for (const token of [undefined, ""]) {
-      await expectError(await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/fault", { ...faultDown, headers: ADMIN }), 403, "admin_disabled");
-      await expectError(await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/d/read?key=k", { headers: ADMIN }), 403, "admin_disabled");
+      await expectError(
+        await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/fault", { ...faultDown, headers: ADMIN }),
+        403,
+        "admin_disabled",
+      );
+      await expectError(
+        await withVars({ ADMIN_TOKEN: token }, "/admin/nodes/node-1/d/read?key=k", { headers: ADMIN }),
+        403,
+        "admin_disabled",
+      );
     }
   });
 
@@ -44,11 +60,15 @@ describe("admin authentication", () => {
 });
 
 describe("POST /admin/nodes/:name/fault", () => {
-  const fault = (node: string, body: unknown) => api(`/admin/nodes/${node}/fault`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+  const fault = (node: string, body: unknown) =>
+    api(`/admin/nodes/${node}/fault`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
 
   it("sets and clears a fault, and says what is now in force", async () => {
     expect(await (await fault("node-2", { mode: "down" })).json()).toEqual({ node: "node-2", fault: { mode: "down" } });
-    expect(await (await fault("node-2", { mode: "slow", delayMs: 50 })).json()).toEqual({ node: "node-2", fault: { mode: "slow", delayMs: 50 } });
+    expect(await (await fault("node-2", { mode: "slow", delayMs: 50 })).json()).toEqual({
+      node: "node-2",
+      fault: { mode: "slow", delayMs: 50 },
+    });
     expect(await (await fault("node-2", { mode: "up" })).json()).toEqual({ node: "node-2", fault: { mode: "up" } });
   });
 

@@ -14,7 +14,10 @@ async function call(path: string, body?: unknown): Promise<{ status: number; jso
 
 describe("a node's internal API", () => {
   it("d/write, d/read and d/delete apply versions by the merge rule", async () => {
-    expect(await call("/d/write", { key: "i", value: '"v2"', version: version(2) })).toMatchObject({ status: 200, json: { applied: true } });
+    expect(await call("/d/write", { key: "i", value: '"v2"', version: version(2) })).toMatchObject({
+      status: 200,
+      json: { applied: true },
+    });
     expect(await call("/d/write", { key: "i", value: '"v1"', version: version(1) })).toMatchObject({ json: { applied: false } });
     expect((await call("/d/read?key=i")).json).toMatchObject({ entry: { kind: "value", value: '"v2"' } });
     expect(await call("/d/delete", { key: "i", version: version(3) })).toMatchObject({ json: { applied: true } });

@@ -8,7 +8,11 @@ import { Ring } from "../../shared/ring";
 import type { KeyedEntry } from "../../shared/wire";
 
 // The sweep's rules, on a real object's SQLite storage, with the other replicas faked.
-const value = (text: string, wall: number): Entry => ({ kind: "value", value: JSON.stringify(text), version: { wall, logical: 0, writer: "w" } });
+const value = (text: string, wall: number): Entry => ({
+  kind: "value",
+  value: JSON.stringify(text),
+  version: { wall, logical: 0, writer: "w" },
+});
 const ring = Ring.build(["a", "b", "c"], { virtualNodes: 16, replicas: 3 });
 
 /** Peers that hold what they are sent; `during` runs inside each stabilize call, as a concurrent write would. */

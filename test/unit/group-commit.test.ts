@@ -5,7 +5,11 @@ import { GroupCommit, MAX_BATCH } from "../../durable/group-commit";
 function manual<W, R>(apply: (write: W) => R) {
   const flushes: (() => void)[] = [];
   const clock = { now: 0 };
-  const commits = new GroupCommit(apply, (flush) => flushes.push(flush), () => clock.now);
+  const commits = new GroupCommit(
+    apply,
+    (flush) => flushes.push(flush),
+    () => clock.now,
+  );
   const runBatch = (): void => flushes.shift()!();
   return { commits, flushes, clock, runBatch };
 }

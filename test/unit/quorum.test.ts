@@ -12,7 +12,11 @@ function manualTimers() {
   };
   const advance = async (ms: number) => {
     now += ms;
-    for (const t of timers) if (!t.cancelled && t.at <= now) (t.cancelled = true), t.fn();
+    for (const t of timers) {
+      if (t.cancelled || t.at > now) continue;
+      t.cancelled = true;
+      t.fn();
+    }
     await flush();
   };
   return { schedule, advance };
@@ -49,7 +53,14 @@ describe("gather", () => {
   it("resolves as soon as the required replicas answer, without waiting for the rest", async () => {
     const { schedule } = manualTimers();
     const calls = new Map(["a", "b", "c"].map((n) => [n, deferred<string>()]));
-    const result = gather({ nodes: ["a", "b", "c"], required: 2, initial: 3, call: (n) => calls.get(n)!.promise, timeoutMs: 100, schedule });
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 2,
+      initial: 3,
+      call: (n) => calls.get(n)!.promise,
+      timeoutMs: 100,
+      schedule,
+    });
     calls.get("c")!.resolve("from c");
     calls.get("a")!.resolve("from a");
     const { replies, settled } = await result;

@@ -6,10 +6,10 @@ const OPTIONS = { virtualNodes: 128, replicas: 3 };
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `key-${i}`);
 
 /** Several random sets of node names, the same on every run (fixed seeds). */
-const nodeSets = fc.sample(
-  fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{2,14}$/), { minLength: 6, maxLength: 6 }),
-  { numRuns: 5, seed: 20261125 },
-);
+const nodeSets = fc.sample(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{2,14}$/), { minLength: 6, maxLength: 6 }), {
+  numRuns: 5,
+  seed: 20261125,
+});
 
 function replicaCounts(ring: Ring): Map<string, number> {
   const counts = new Map<string, number>(ring.members.map((m) => [m, 0]));

@@ -4,13 +4,16 @@ import { runFalsePositives } from "../../sim/false-positives";
 import { runCutLink, runJoin, runLeave, runPartition, runRecovery } from "../../sim/scenarios";
 
 describe("membership changes in a 200-member simulated cluster", () => {
-  it.each(["snapshot", "none"] as const)("a crashed member restarted with memory=%s refutes its death and is alive everywhere", (memory) => {
-    const r = runRecovery({ size: 200, seed: 3, memory });
-    expect(r.deadEverywhere).toBeDefined();
-    expect(r.aliveEverywhere).toBeDefined();
-    expect(r.aliveEverywhere!).toBeLessThan(15);
-    expect(r.incarnationAfter).toBeGreaterThan(r.incarnationBefore);
-  });
+  it.each(["snapshot", "none"] as const)(
+    "a crashed member restarted with memory=%s refutes its death and is alive everywhere",
+    (memory) => {
+      const r = runRecovery({ size: 200, seed: 3, memory });
+      expect(r.deadEverywhere).toBeDefined();
+      expect(r.aliveEverywhere).toBeDefined();
+      expect(r.aliveEverywhere!).toBeLessThan(15);
+      expect(r.incarnationAfter).toBeGreaterThan(r.incarnationBefore);
+    },
+  );
 
   it("two members that cannot reach each other are not declared dead while indirect probes get through", () => {
     const r = runCutLink({ size: 200, seed: 4, periods: 600 });

@@ -56,7 +56,12 @@ describe("BroadcastQueue (piggyback buffer)", () => {
     const q = new BroadcastQueue(8);
     for (let i = 0; i < 10_000; i++) q.enqueue(alive(`m${i % 4}`, i));
     expect(q.size).toBe(4);
-    expect(q.take(10, 10).map((u) => u.incarnation).sort((a, b) => a - b)).toEqual([9_996, 9_997, 9_998, 9_999]);
+    expect(
+      q
+        .take(10, 10)
+        .map((u) => u.incarnation)
+        .sort((a, b) => a - b),
+    ).toEqual([9_996, 9_997, 9_998, 9_999]);
   });
 
   it("retires updates already over a limit that shrank (members died)", () => {

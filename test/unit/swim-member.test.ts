@@ -107,7 +107,12 @@ describe("probing", () => {
     c.get("a").receive(10, { from: other, to: "a", msg: { type: "ack", seq, incarnation: 0, updates: [] } });
     c.get("a").advance(500);
     c.get("a").advance(1_000);
-    expect(c.get("a").drainEvents().map((e) => e.type)).toEqual(["suspect"]);
+    expect(
+      c
+        .get("a")
+        .drainEvents()
+        .map((e) => e.type),
+    ).toEqual(["suspect"]);
   });
 
   it("without nacks, a failed probe counts against our own health and stretches the next period", () => {
@@ -151,7 +156,12 @@ describe("suspicion and refutation", () => {
     expect(ping.msg.updates[0]).toEqual({ state: "suspect", member: "b", incarnation: 0, from: "c" });
     expect(c.get("b").incarnation).toBe(1);
     expect(c.get("a").member("b")).toEqual({ name: "b", state: "alive", incarnation: 1 });
-    expect(c.get("a").drainEvents().map((e) => `${e.type} ${e.member}@${e.incarnation}`)).toEqual(["suspect b@0", "refuted b@1"]);
+    expect(
+      c
+        .get("a")
+        .drainEvents()
+        .map((e) => `${e.type} ${e.member}@${e.incarnation}`),
+    ).toEqual(["suspect b@0", "refuted b@1"]);
   });
 
   it("without Lifeguard there are no nacks", () => {
@@ -184,7 +194,11 @@ describe("suspicion and refutation", () => {
 
   it("a member declared dead while running hears it from whoever it talks to, refutes, and is accepted again", () => {
     const c = cluster(["a", "b"]);
-    c.get("a").receive(0, { from: "b", to: "a", msg: { type: "ack", seq: 0, incarnation: 0, updates: [{ state: "dead", member: "b", incarnation: 3, from: "x" }] } });
+    c.get("a").receive(0, {
+      from: "b",
+      to: "a",
+      msg: { type: "ack", seq: 0, incarnation: 0, updates: [{ state: "dead", member: "b", incarnation: 3, from: "x" }] },
+    });
     expect(c.get("a").member("b")?.state).toBe("dead");
     c.get("a").drainEvents();
     // b pings a; a answers and tells b what it holds against it; b refutes at once.
@@ -195,7 +209,12 @@ describe("suspicion and refutation", () => {
     // b's next message carries its new incarnation.
     c.tick("b", 1_010);
     expect(c.get("a").member("b")).toEqual({ name: "b", state: "alive", incarnation: 4 });
-    expect(c.get("a").drainEvents().map((e) => e.type)).toEqual(["joined"]);
+    expect(
+      c
+        .get("a")
+        .drainEvents()
+        .map((e) => e.type),
+    ).toEqual(["joined"]);
   });
 });
 
@@ -206,7 +225,12 @@ describe("join, leave, restart", () => {
     c.members.set("j", joiner);
     const sent = c.deliver(0, joiner.join(0, ["a"]));
     expect(sent.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["j>a sync", "a>j sync"]);
-    expect(joiner.members().map((m) => m.name).sort()).toEqual(["a", "b", "c", "j"]);
+    expect(
+      joiner
+        .members()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(["a", "b", "c", "j"]);
     expect(joiner.nextDeadline()).toBeUndefined(); // no more join retries
     expect(c.get("a").drainEvents()).toEqual([{ type: "joined", member: "j", incarnation: 0, at: 0 }]);
     // a gossips the join on its next probe.
@@ -233,7 +257,11 @@ describe("join, leave, restart", () => {
     expect(c.get("a").members()[0]).toEqual({ name: "a", state: "left", incarnation: 0 });
     expect(c.get("a").tick(1_000)).toEqual([]); // gone quiet
 
-    c.get("b").receive(5, { from: "c", to: "b", msg: { type: "sync", reply: true, members: [{ state: "alive", member: "a", incarnation: 0 }] } });
+    c.get("b").receive(5, {
+      from: "c",
+      to: "b",
+      msg: { type: "sync", reply: true, members: [{ state: "alive", member: "a", incarnation: 0 }] },
+    });
     expect(c.get("b").member("a")?.state).toBe("left");
 
     c.deliver(2_000, c.get("a").join(2_000, ["b"]));
@@ -244,7 +272,11 @@ describe("join, leave, restart", () => {
   it("a restart that lost its state refutes its death through the introducer's view", () => {
     const c = cluster(["a", "b", "c"]);
     c.get("a").receive(0, { from: "x", to: "a", msg: { type: "leave", incarnation: 0 } });
-    c.get("a").receive(0, { from: "c", to: "a", msg: { type: "ping", seq: 1, incarnation: 0, updates: [{ state: "dead", member: "b", incarnation: 5, from: "c" }] } });
+    c.get("a").receive(0, {
+      from: "c",
+      to: "a",
+      msg: { type: "ping", seq: 1, incarnation: 0, updates: [{ state: "dead", member: "b", incarnation: 5, from: "c" }] },
+    });
     const reborn = new SwimMember("b", DEFAULT_SWIM_CONFIG, { random: new Rng(3).source });
     c.members.set("b", reborn);
     c.deliver(100, reborn.join(100, ["a"]));
@@ -256,7 +288,11 @@ describe("join, leave, restart", () => {
 
   it("snapshot is JSON, and a restore resumes one incarnation up with tombstones kept", () => {
     const c = cluster(["a", "b", "c"]);
-    c.get("a").receive(0, { from: "c", to: "a", msg: { type: "ping", seq: 1, incarnation: 0, updates: [{ state: "suspect", member: "a", incarnation: 0, from: "c" }] } });
+    c.get("a").receive(0, {
+      from: "c",
+      to: "a",
+      msg: { type: "ping", seq: 1, incarnation: 0, updates: [{ state: "suspect", member: "a", incarnation: 0, from: "c" }] },
+    });
     c.get("a").receive(50, { from: "c", to: "a", msg: { type: "leave", incarnation: 0 } });
     expect(c.get("a").incarnation).toBe(1);
     const saved = JSON.parse(JSON.stringify(c.get("a").snapshot()));

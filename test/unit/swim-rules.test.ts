@@ -43,9 +43,14 @@ describe("SWIM precedence: what we hold about another member", () => {
 
   it("merging is order-independent: any arrival order of the same updates ends in the same view", () => {
     fc.assert(
-      fc.property(fc.array(status, { minLength: 1, maxLength: 12 }).chain((updates) => fc.tuple(fc.constant(updates), fc.shuffledSubarray(updates, { minLength: updates.length }))), ([updates, shuffled]) => {
-        expect(merge(shuffled)).toEqual(merge(updates));
-      }),
+      fc.property(
+        fc
+          .array(status, { minLength: 1, maxLength: 12 })
+          .chain((updates) => fc.tuple(fc.constant(updates), fc.shuffledSubarray(updates, { minLength: updates.length }))),
+        ([updates, shuffled]) => {
+          expect(merge(shuffled)).toEqual(merge(updates));
+        },
+      ),
     );
   });
 

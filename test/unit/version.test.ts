@@ -40,7 +40,13 @@ describe("version order", () => {
 
   it("recognises well-formed versions only", () => {
     expect(isVersion({ wall: 1, logical: 0, writer: "w" })).toBe(true);
-    for (const bad of [null, {}, { wall: -1, logical: 0, writer: "w" }, { wall: 1, logical: 0.5, writer: "w" }, { wall: 1, logical: 0, writer: "" }]) {
+    for (const bad of [
+      null,
+      {},
+      { wall: -1, logical: 0, writer: "w" },
+      { wall: 1, logical: 0.5, writer: "w" },
+      { wall: 1, logical: 0, writer: "" },
+    ]) {
       expect(isVersion(bad)).toBe(false);
     }
   });

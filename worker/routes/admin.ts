@@ -22,9 +22,15 @@ export async function requireAdmin(request: IRequest, env: Env): Promise<void> {
   const header = request.headers.get("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7) : undefined;
   if (token === undefined || !(await sameSecret(token, adminToken))) {
-    throw new HttpError(401, "unauthorized", "missing or wrong bearer token", {}, {
-      "www-authenticate": 'Bearer realm="ringkv admin"',
-    });
+    throw new HttpError(
+      401,
+      "unauthorized",
+      "missing or wrong bearer token",
+      {},
+      {
+        "www-authenticate": 'Bearer realm="ringkv admin"',
+      },
+    );
   }
 }
 
@@ -34,7 +40,10 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
   const body = (await request.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   const name = body?.name;
   if (typeof name !== "string" || !isNodeName(name)) {
-    throw badRequest('body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -', "invalid_node");
+    throw badRequest(
+      'body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -',
+      "invalid_node",
+    );
   }
   const view = await cluster.membership.view({ fresh: true });
   const live = view.members.filter((m) => m.state === "alive").map((m) => m.name);

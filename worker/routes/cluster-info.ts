@@ -23,9 +23,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
   const names = [...new Set([...config.nodes, ...view.members.map((m) => m.name)])].sort();
   const stats = await Promise.all(
     // A node that cannot answer in time is shown as unreachable.
-    names.map((name) =>
-      withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs, timers).catch(() => undefined),
-    ),
+    names.map((name) => withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs, timers).catch(() => undefined)),
   );
   const nodes = names.map((name, i) => {
     const member = view.members.find((m) => m.name === name);
@@ -48,9 +46,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
     };
   });
   // The views that matter are those of members still running the protocol.
-  const running = stats.filter(
-    (s): s is NodeStats => s?.swim !== undefined && s.swim.state !== "left" && s.fault.mode !== "crash",
-  );
+  const running = stats.filter((s): s is NodeStats => s?.swim !== undefined && s.swim.state !== "left" && s.fault.mode !== "crash");
   const views = new Set(running.map((s) => s.view));
   return json({
     nodes,

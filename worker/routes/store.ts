@@ -67,12 +67,18 @@ async function quorum<T>(operation: "read" | "write" | "delete", run: () => Prom
         ? `read failed: ${counts}`
         : `${operation} failed: ${counts}. It may have been applied on fewer than ${error.required} replicas; ` +
           "retry it (a retry is a newer version of the same operation)";
-    throw new HttpError(503, "quorum_not_reached", message, {
-      operation,
-      acked: error.acked,
-      required: error.required,
-      replicas: error.replicas,
-      failures: error.failures,
-    }, { "retry-after": "1" });
+    throw new HttpError(
+      503,
+      "quorum_not_reached",
+      message,
+      {
+        operation,
+        acked: error.acked,
+        required: error.required,
+        replicas: error.replicas,
+        failures: error.failures,
+      },
+      { "retry-after": "1" },
+    );
   }
 }

@@ -59,7 +59,12 @@ describe("POST /s/key", () => {
   });
 
   it("honours w=one, w=all and a numeric w", async () => {
-    for (const [w, required] of [["one", 1], ["all", 3], ["2", 2], ["quorum", 2]] as const) {
+    for (const [w, required] of [
+      ["one", 1],
+      ["all", 3],
+      ["2", 2],
+      ["quorum", 2],
+    ] as const) {
       const response = await put(freshKey("w"), "v", `?w=${w}`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ acked: required, required });
@@ -142,11 +147,7 @@ describe("bad input is a 4xx with a JSON error, and changes nothing", () => {
 
   it("400 for a missing value", async () => {
     await expectError(await sent('{"key":"k"}'), 400, "missing_value");
-    await expectError(
-      await sent("key=k", { "content-type": "application/x-www-form-urlencoded" }),
-      400,
-      "missing_value",
-    );
+    await expectError(await sent("key=k", { "content-type": "application/x-www-form-urlencoded" }), 400, "missing_value");
   });
 
   it("400 for a consistency level the cluster cannot meet or does not know", async () => {

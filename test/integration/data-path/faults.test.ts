@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { allUp, eventually, expectError, freshKey, get, put, del, replicaCopy, replicasOf, setFault } from "../helpers";
+import { allUp, expectError, freshKey, get, put, del, replicaCopy, replicasOf, setFault } from "../helpers";
 
 afterEach(allUp);
 

@@ -7,7 +7,11 @@ describe("group commit on a replica", () => {
   it("commits a burst of writes in fewer commits than writes, and holds every write it acknowledged", async () => {
     const node = env.RING_NODE.getByName(config.nodes[0]!);
     const keys = Array.from({ length: 60 }, (_, i) => freshKey(`burst-${i}`));
-    const entry = (i: number): Entry => ({ kind: "value", value: JSON.stringify({ i }), version: { wall: Date.now(), logical: i, writer: "test" } });
+    const entry = (i: number): Entry => ({
+      kind: "value",
+      value: JSON.stringify({ i }),
+      version: { wall: Date.now(), logical: i, writer: "test" },
+    });
     const before = (await node.stats()).groupCommit;
 
     const replies = await Promise.all(keys.map((key, i) => node.write(key, entry(i))));

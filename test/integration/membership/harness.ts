@@ -83,7 +83,14 @@ export async function fault(node: string, body: Record<string, unknown>): Promis
 }
 
 export interface ClusterBody {
-  nodes: { name: string; state: string; incarnation: number | null; reachable: boolean; keys?: number; self?: { state: string; incarnation: number } | null }[];
+  nodes: {
+    name: string;
+    state: string;
+    incarnation: number | null;
+    reachable: boolean;
+    keys?: number;
+    self?: { state: string; incarnation: number } | null;
+  }[];
   viewsAgree: boolean;
 }
 

@@ -35,7 +35,11 @@ describe("a node that joins", () => {
   it("runs protocol periods of its own, and follows failures and recoveries", async () => {
     // Its alarm drives its own probes (a joined node that only answered others' would have none).
     expect(await driver.alarmOf("node-6")).not.toBeNull();
-    await api("/admin/nodes/node-4/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "partition", peers: ["node-6"] }) });
+    await api("/admin/nodes/node-4/fault", {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ mode: "partition", peers: ["node-6"] }),
+    });
     // node-4 drops node-6's direct probes; indirect probes through the others reach it.
     await driver.run(12);
     expect((await driver.stateOf("node-6", "node-4"))?.state).toBe("alive");

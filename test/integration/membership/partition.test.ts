@@ -11,7 +11,10 @@ describe("a partitioned pair", () => {
     const suspicions: string[] = [];
     for (let period = 0; period < 30; period++) {
       await driver.run(1);
-      for (const [observer, member] of [["node-1", "node-2"], ["node-2", "node-1"]] as const) {
+      for (const [observer, member] of [
+        ["node-1", "node-2"],
+        ["node-2", "node-1"],
+      ] as const) {
         const state = (await driver.stateOf(observer, member))?.state;
         if (state !== "alive") suspicions.push(`${observer} saw ${member} ${state} in period ${period}`);
       }
