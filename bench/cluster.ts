@@ -104,13 +104,25 @@ export interface StartOptions {
   readonly storage?: "tmpfs" | "disk";
   /** Which worker the script is: ringkv's bundle (default) or the platform floor. */
   readonly worker?: "ringkv" | "floor";
+  /** The port to listen on; a free one when unset. */
+  readonly port?: number;
+  readonly host?: string;
+  /**
+   * A state directory laid out as `wrangler dev --persist-to` lays it out
+   * (`<dir>/v3/do/ringkv-RingNode/...`), kept after dispose; overrides `storage`.
+   */
+  readonly persistTo?: string;
 }
 
 export async function startCluster(options: StartOptions): Promise<LocalCluster> {
   const vars = { ...options.settings.vars, ...options.overrides };
   const before = new Set(workerdChildren());
-  const storageDir = (options.storage ?? "tmpfs") === "tmpfs" && existsSync("/dev/shm") ? mkdtempSync("/dev/shm/ringkv-bench-") : undefined;
+  const persistent = options.persistTo !== undefined;
+  const storageDir =
+    !persistent && (options.storage ?? "tmpfs") === "tmpfs" && existsSync("/dev/shm") ? mkdtempSync("/dev/shm/ringkv-bench-") : undefined;
   const mf = new Miniflare({
+    // The name wrangler gives the worker, so a persisted state directory is shared with `npm run dev`.
+    name: options.worker === "floor" ? "floor" : "ringkv",
     modules: true,
     scriptPath: options.scriptPath,
     modulesRoot: dirname(options.scriptPath),
@@ -120,10 +132,11 @@ export async function startCluster(options: StartOptions): Promise<LocalCluster>
         ? { FLOOR: { className: "FloorReplica", useSQLite: true } }
         : { RING_NODE: { className: "RingNode", useSQLite: true } },
     bindings: vars,
-    host: "127.0.0.1",
-    port: 0,
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
     cf: false,
     ...(storageDir === undefined ? {} : { durableObjectsPersist: storageDir }),
+    ...(persistent && { defaultPersistRoot: join(options.persistTo, "v3") }),
     ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
   });
   const url = await mf.ready;

@@ -1,80 +1,37 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { curl as curlAt, freePort, spawnNpm, stopServer, waitReady, type Spawned } from "./server";
 
 /**
  * The README's quick start, for real: `npm run dev` (wrangler dev, Miniflare in
  * workerd) on a free port, driven with the README's curl lines, then restarted on
  * the same persisted state to show that acknowledged writes survive a restart.
  */
-const run = promisify(execFile);
 const state = mkdtempSync(join(tmpdir(), "ringkv-e2e-"));
 let port = 0;
-let dev: ChildProcess | undefined;
+let dev: Spawned | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `npm run dev -- <flags>` on free ports, in its own process group; `output()` is what it printed so far. */
-async function spawnDev(...flags: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+/** `npm run dev -- <flags>` on free ports. */
+async function spawnDev(...flags: string[]): Promise<Spawned & { port: number }> {
   const port = await freePort();
   const inspector = await freePort();
-  const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspector), ...flags], {
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return { child, port, output: () => output };
+  return { ...spawnNpm(["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspector), ...flags]), port };
 }
 
 async function startDev(): Promise<void> {
   const started = await spawnDev("--persist-to", state);
-  dev = started.child;
+  dev = started;
   port = started.port;
-  const output = started.output;
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`wrangler dev did not become ready:\n${output()}`);
+  await waitReady(started, port, "wrangler dev");
 }
 
 async function stopDev(): Promise<void> {
-  if (dev?.pid === undefined || dev.exitCode !== null) return;
-  const exited = new Promise((resolve) => dev!.once("exit", resolve));
-  process.kill(-dev.pid, "SIGTERM");
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-  if (dev.exitCode === null) process.kill(-dev.pid, "SIGKILL");
+  await stopServer(dev);
 }
 
-/** Runs curl exactly as the README shows it, with the port swapped; returns status and body. */
-async function curl(...args: string[]): Promise<{ status: number; body: unknown }> {
-  const { stdout } = await run("curl", ["-s", "-w", "\n%{http_code}", ...args.map((a) => a.replace("8787", String(port)))]);
-  const lines = stdout.trimEnd().split("\n");
-  const status = Number(lines.pop());
-  return { status, body: JSON.parse(lines.join("\n")) };
-}
+const curl = (...args: string[]) => curlAt(port, ...args);
 
 beforeAll(startDev, 120_000);
 afterAll(async () => {
@@ -140,7 +97,7 @@ describe("wrangler dev with an impossible configuration", () => {
     while (!output().includes("READ_QUORUM=5 exceeds REPLICAS=3") && Date.now() < deadline && child.exitCode === null) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    await stopServer({ child, output }, "SIGKILL");
     expect(output()).toContain("READ_QUORUM=5 exceeds REPLICAS=3");
   });
 });
