@@ -13,6 +13,7 @@ declare namespace Cloudflare {
     VIRTUAL_NODES?: string;
     REPLICA_TIMEOUT_MS?: string;
     READ_REPAIR_CHANCE?: string;
+    SPECULATIVE_RETRY?: string;
     REPLICA_TRANSPORT?: string;
     MAX_KEY_BYTES?: string;
     MAX_VALUE_BYTES?: string;

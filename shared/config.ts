@@ -1,3 +1,4 @@
+import { DEFAULT_SPECULATIVE_RETRY, parseSpeculativeRetry, type SpeculativeRetry } from "./speculation";
 import { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./swim";
 
 /**
@@ -23,6 +24,8 @@ export interface ClusterConfig {
   readonly virtualNodes: number;
   readonly replicaTimeoutMs: number;
   readonly readRepairChance: number;
+  /** When a read also asks the next replica: see shared/speculation.ts. */
+  readonly speculativeRetry: SpeculativeRetry;
   readonly transport: Transport;
   readonly limits: Limits;
   readonly faultsEnabled: boolean;
@@ -77,6 +80,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     virtualNodes: integer(vars, "VIRTUAL_NODES", 128, 1, 4096),
     replicaTimeoutMs: integer(vars, "REPLICA_TIMEOUT_MS", 1000, 1, 60_000),
     readRepairChance: fraction(vars, "READ_REPAIR_CHANCE", 0.1),
+    speculativeRetry: speculativeRetry(vars.SPECULATIVE_RETRY),
     transport,
     limits: {
       maxKeyBytes: integer(vars, "MAX_KEY_BYTES", 512, 1, 2048),
@@ -91,6 +95,12 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
     tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 3_600_000, 365 * 86_400_000),
   };
+}
+
+function speculativeRetry(raw: unknown): SpeculativeRetry {
+  const parsed = parseSpeculativeRetry(raw === undefined || raw === "" ? DEFAULT_SPECULATIVE_RETRY : String(raw));
+  if (!parsed.ok) throw new ConfigError(`SPECULATIVE_RETRY: ${parsed.message}`);
+  return parsed.value;
 }
 
 function parseSwim(vars: ConfigVars): SwimConfig {

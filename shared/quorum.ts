@@ -47,6 +47,20 @@ export interface GatherOptions<T> {
   /** A replica that has not answered in this long counts as failed for this request. */
   readonly timeoutMs: number;
   readonly schedule: Schedule;
+  /**
+   * Speculation: if fewer than `required` have succeeded this long after the
+   * start, ask the next replica for each one still pending, up to the number
+   * still missing. Undefined: only failures and timeouts bring in more replicas.
+   */
+  readonly speculateAfterMs?: number | undefined;
+  /** Told how long each replica asked took to answer, fail or time out. */
+  readonly timing?: GatherTiming | undefined;
+}
+
+export interface GatherTiming {
+  readonly now: () => number;
+  /** `needed`: the answer was one of the first `required` successes, the ones the request waited for. */
+  readonly record: (node: string, ms: number, needed: boolean) => void;
 }
 
 export interface Gathered<T> {
@@ -82,16 +96,18 @@ export class QuorumError extends Error {
  * starts the next replica not yet asked, so a dead replica costs one timeout
  * rather than failing the request. Resolves as soon as `required` succeed; fails
  * as soon as the successes so far plus the replicas still pending or unasked
- * cannot reach `required`.
+ * cannot reach `required`. With `speculateAfterMs`, replicas still pending at
+ * that time are backed up by the next ones without waiting for the timeout.
  */
 export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
-  const { nodes, required, call, timeoutMs, schedule } = options;
+  const { nodes, required, call, timeoutMs, schedule, timing } = options;
   const outcomes: ReplicaOutcome<T>[] = [];
   const successes: ReplicaSuccess<T>[] = [];
   const started: Promise<void>[] = [];
   let next = 0;
   let pending = 0;
   let done = false;
+  let cancelSpeculation: (() => void) | undefined;
 
   return new Promise<Gathered<T>>((resolve, reject) => {
     const settled = (): Promise<readonly ReplicaOutcome<T>[]> =>
@@ -102,20 +118,24 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       if (done) return;
       if (successes.length >= required) {
         done = true;
+        cancelSpeculation?.();
         resolve({ replies: successes.slice(0, required), settled: settled() });
       } else if (pending === 0 && successes.length + (nodes.length - next) < required) {
         // Impossible now, but report only once the replicas in flight have
         // answered or timed out: a client told "0 acknowledged" while a write
         // was landing on a replica would draw the wrong conclusion.
         done = true;
+        cancelSpeculation?.();
         const failures = outcomes.filter((o) => !o.ok).map((o) => ({ node: o.node, reason: (o as { reason: string }).reason }));
         reject(new QuorumError(successes.length, required, next, nodes.length, failures));
       }
     };
 
-    const record = (outcome: ReplicaOutcome<T>): void => {
+    const record = (outcome: ReplicaOutcome<T>, startedAt: number | undefined): void => {
       pending--;
       outcomes.push(outcome);
+      const needed = outcome.ok && !done && successes.length < required;
+      if (timing !== undefined && startedAt !== undefined) timing.record(outcome.node, timing.now() - startedAt, needed);
       if (outcome.ok) successes.push(outcome);
       // A failure is replaced by the next replica only while the answer is still open.
       else if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
@@ -124,12 +144,22 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
 
     const ask = (node: string, race: Deadline): void => {
       pending++;
+      const startedAt = timing?.now();
       started.push(
         race(call(node)).then(
-          (value) => record({ node, ok: true, value }),
-          (error: unknown) => record({ node, ok: false, reason: describe(error) }),
+          (value) => record({ node, ok: true, value }, startedAt),
+          (error: unknown) => record({ node, ok: false, reason: describe(error) }, startedAt),
         ),
       );
+    };
+
+    const speculate = (): void => {
+      cancelSpeculation = undefined;
+      if (done) return;
+      const extra = Math.min(pending, required - successes.length, nodes.length - next);
+      if (extra <= 0) return;
+      const together = deadline(timeoutMs, schedule);
+      for (let i = 0; i < extra; i++) ask(nodes[next++]!, together);
     };
 
     if (required > nodes.length) {
@@ -143,6 +173,9 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
     if (first === 0) return;
     const together = deadline(timeoutMs, schedule);
     while (next < first) ask(nodes[next++]!, together);
+    if (options.speculateAfterMs !== undefined && next < nodes.length && !done) {
+      cancelSpeculation = schedule(options.speculateAfterMs, speculate);
+    }
   });
 }
 

@@ -4,6 +4,7 @@ import { withTimeout } from "../shared/quorum";
 import { timers } from "../shared/timers";
 import { Coordinator } from "./coordinator";
 import { GossipMembership, type MembershipSource } from "./membership";
+import { ReplicaLatency } from "./read-order";
 import { replicaClient, type ReplicaClient } from "./replica-client";
 
 /** Everything the routes need, built once per isolate from its environment. */
@@ -50,6 +51,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     random: Math.random,
     replicaTimeoutMs: config.replicaTimeoutMs,
     readRepairChance: config.readRepairChance,
+    latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now),
   });
   return { config, membership, replicas, coordinator, namespace: env.RING_NODE };
 }

@@ -3,6 +3,7 @@ import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import { NOT_A_MEMBER } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { MembershipSource } from "./membership";
+import type { ReadLatency } from "./read-order";
 import type { ReplicaClient } from "./replica-client";
 
 export interface CoordinatorDeps {
@@ -13,6 +14,8 @@ export interface CoordinatorDeps {
   readonly random: () => number;
   readonly replicaTimeoutMs: number;
   readonly readRepairChance: number;
+  /** Latency-aware read order and speculative reads; without it, reads follow the membership's order and never speculate. */
+  readonly latency?: ReadLatency | undefined;
 }
 
 /** Work that may finish after the response: the request's `ctx.waitUntil`. */
@@ -37,18 +40,20 @@ export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps) {}
 
   /**
-   * Asks the first R replicas of the preference list (all N on a read-repair
-   * roll), replacing any that fail or time out with the next one, and returns
-   * the newest version among the first R answers. Replicas that answered with an
-   * older version or nothing are repaired in the background.
+   * Asks the first R replicas of the read order (fastest first, suspects last;
+   * all N on a read-repair roll), replacing any that fail or time out with the
+   * next one, and backing up any still silent after the speculative delay; returns
+   * the newest version among the first R answers. Every replica that answered
+   * with an older version or nothing is repaired in the background.
    */
   read(key: string, required: number, background: Background): Promise<ReadResult> {
     return this.withCurrentView(() => this.readOnce(key, required, background));
   }
 
   private async readOnce(key: string, required: number, background: Background): Promise<ReadResult> {
-    const { membership, replicas, clock } = this.deps;
-    const nodes = (await membership.view()).readOrder(key);
+    const { membership, replicas, clock, latency } = this.deps;
+    const view = await membership.view();
+    const nodes = latency?.readOrder(view, key) ?? view.readOrder(key);
     const everyReplica = this.deps.random() < this.deps.readRepairChance;
     const { replies, settled } = await gather({
       nodes,
@@ -61,6 +66,8 @@ export class Coordinator {
       },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
+      speculateAfterMs: everyReplica ? undefined : latency?.speculateAfterMs(),
+      timing: latency?.reads,
     });
     const entry = newestOf(replies.map((r) => r.value));
     if (entry !== undefined) clock.observe(entry.version);
@@ -140,6 +147,7 @@ export class Coordinator {
       },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
+      timing: this.deps.latency?.writes,
     });
     background(settled);
     const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);

@@ -15,7 +15,10 @@ describe("parseConfig", () => {
       faultsEnabled: false,
       adminToken: undefined,
       limits: { maxKeyBytes: 512, maxValueBytes: 131072 },
+      speculativeRetry: { kind: "percentile", quantile: 0.99 },
     });
+    expect(parseConfig({ NODES, SPECULATIVE_RETRY: "off" }).speculativeRetry).toEqual({ kind: "off" });
+    expect(parseConfig({ NODES, SPECULATIVE_RETRY: "50" }).speculativeRetry).toEqual({ kind: "fixed", ms: 50 });
   });
 
   it.each([
@@ -27,6 +30,7 @@ describe("parseConfig", () => {
     [{ NODES: "a,b/c,d" }, 'NODES contains "b/c"'],
     [{ NODES, REPLICAS: "three" }, 'REPLICAS must be an integer from 1 to 64, got "three"'],
     [{ NODES, READ_REPAIR_CHANCE: "2" }, "READ_REPAIR_CHANCE must be a number from 0 to 1"],
+    [{ NODES, SPECULATIVE_RETRY: "fast" }, 'SPECULATIVE_RETRY: expected "p99"'],
     [{ NODES, REPLICA_TRANSPORT: "grpc" }, 'REPLICA_TRANSPORT must be "rpc" or "fetch"'],
     [{ NODES, FAULTS_ENABLED: "yes" }, 'FAULTS_ENABLED must be "true" or "false"'],
     [{ NODES, ADMIN_TOKEN: "short" }, "ADMIN_TOKEN must be a string of at least 8 characters"],

@@ -1,36 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gather, QuorumError, requiredReplicas, type Schedule } from "../../shared/quorum";
-
-/** Timers that fire only when the test says time has passed. */
-function manualTimers() {
-  let now = 0;
-  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  const schedule: Schedule = (ms, fn) => {
-    const timer = { at: now + ms, fn, cancelled: false };
-    timers.push(timer);
-    return () => void (timer.cancelled = true);
-  };
-  const advance = async (ms: number) => {
-    now += ms;
-    for (const t of timers) {
-      if (t.cancelled || t.at > now) continue;
-      t.cancelled = true;
-      t.fn();
-    }
-    await flush();
-  };
-  return { schedule, advance };
-}
-
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-/** A replica that answers when the test resolves it. */
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
+import { gather, QuorumError, requiredReplicas } from "../../shared/quorum";
+import { deferred, flush, manualTimers } from "./support/manual-timers";
 
 describe("requiredReplicas", () => {
   it("maps consistency levels to counts", () => {
@@ -148,5 +118,129 @@ describe("gather", () => {
       required: 2,
       replicas: 1,
     });
+  });
+});
+
+describe("gather with a speculative delay", () => {
+  /** Replicas that answer when the test says, and the order they were asked in. */
+  function replicas(...names: string[]) {
+    const calls = new Map(names.map((n) => [n, deferred<string>()]));
+    const asked: string[] = [];
+    const call = (n: string) => {
+      asked.push(n);
+      return calls.get(n)!.promise;
+    };
+    const answer = (n: string) => calls.get(n)!.resolve(`from ${n}`);
+    return { call, asked, answer, fail: (n: string) => calls.get(n)!.reject(new Error(`${n} refused`)) };
+  }
+
+  it("asks the next replica once one asked has been silent for the delay, and takes the first R answers", async () => {
+    const timers = manualTimers();
+    const r = replicas("a", "b", "c");
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 2,
+      initial: 2,
+      call: r.call,
+      timeoutMs: 1000,
+      schedule: timers.schedule,
+      speculateAfterMs: 10,
+    });
+    r.answer("a");
+    await timers.advance(9);
+    expect(r.asked).toEqual(["a", "b"]);
+    await timers.advance(1);
+    expect(r.asked).toEqual(["a", "b", "c"]);
+    r.answer("c");
+    const { replies, settled } = await result;
+    expect(replies.map((x) => x.value)).toEqual(["from a", "from c"]);
+    // The slow replica's late answer still arrives, for read repair.
+    r.answer("b");
+    expect((await settled).map((o) => o.node)).toEqual(["a", "c", "b"]);
+  });
+
+  it("sends no second request when the first R answer within the delay, and leaves no timer behind", async () => {
+    const timers = manualTimers();
+    const r = replicas("a", "b", "c");
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 2,
+      initial: 2,
+      call: r.call,
+      timeoutMs: 1000,
+      schedule: timers.schedule,
+      speculateAfterMs: 10,
+    });
+    r.answer("b");
+    r.answer("a");
+    await result;
+    expect(timers.armed()).toEqual([]);
+    await timers.advance(2000);
+    expect(r.asked).toEqual(["a", "b"]);
+  });
+
+  it("backs up every silent replica, but only as many as answers are still missing", async () => {
+    const timers = manualTimers();
+    const r = replicas("a", "b", "c", "d", "e");
+    void gather({
+      nodes: ["a", "b", "c", "d", "e"],
+      required: 2,
+      initial: 2,
+      call: r.call,
+      timeoutMs: 1000,
+      schedule: timers.schedule,
+      speculateAfterMs: 10,
+    });
+    await timers.advance(10);
+    expect(r.asked).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("does not ask a replica twice: after speculating, a failure that leaves too few replicas fails the quorum", async () => {
+    const timers = manualTimers();
+    const r = replicas("a", "b", "c");
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 2,
+      initial: 2,
+      call: r.call,
+      timeoutMs: 1000,
+      schedule: timers.schedule,
+      speculateAfterMs: 10,
+    });
+    const failed = expect(result).rejects.toMatchObject({ acked: 1, required: 2, asked: 3 });
+    r.answer("b");
+    await timers.advance(10);
+    r.fail("a");
+    r.fail("c");
+    await failed;
+    expect(r.asked).toEqual(["a", "b", "c"]);
+  });
+
+  it("reports each replica's time, including a timeout, and whether the request waited for it", async () => {
+    const timers = manualTimers();
+    const r = replicas("a", "b", "c");
+    const recorded: [string, number, boolean][] = [];
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 2,
+      initial: 3,
+      call: r.call,
+      timeoutMs: 100,
+      schedule: timers.schedule,
+      timing: { now: timers.now, record: (node, ms, needed) => recorded.push([node, ms, needed]) },
+    });
+    await timers.advance(3);
+    r.answer("b");
+    await flush();
+    await timers.advance(2);
+    r.answer("a");
+    const { settled } = await result;
+    await timers.advance(95);
+    await settled;
+    expect(recorded).toEqual([
+      ["b", 3, true],
+      ["a", 5, true],
+      ["c", 100, false],
+    ]);
   });
 });
