@@ -4,13 +4,16 @@
  *   npx tsx bench/ab.ts --variant before=DIR --variant after=DIR
  *        [--cluster quorum|n1|fetch] [--mix read,write] [--connections 32]
  *        [--rounds 5] [--seconds 3] [--size 100|10240] [--var KEY=VALUE ...]
+ *        [--vary NAME:KEY=VALUE ...]
  *
  * Each DIR is a source tree of ringkv (a copy with the change, or without it;
  * its node_modules may be missing: the checkout's is linked in). Every variant
  * is bundled with `wrangler deploy --dry-run`, served by its own workerd with
  * the same vars, preloaded, and loaded in interleaved rounds (A, B, A, B...),
  * so machine drift hits both alike. Prints per-variant medians and the
- * per-round ratios of each variant to the first.
+ * per-round ratios of each variant to the first. `--vary` sets a var for one
+ * variant only, so one tree can be compared with itself under other settings
+ * (`--variant base=. --variant quiet=. --vary quiet:REPAIR_INTERVAL_MS=86400000`).
  */
 import { existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -35,9 +38,18 @@ const { values } = parseArgs({
     keys: { type: "string", default: "2000" },
     /** Extra var overrides for every variant, KEY=VALUE (repeatable). */
     var: { type: "string", multiple: true },
+    /** A var override for one variant, NAME:KEY=VALUE (repeatable). */
+    vary: { type: "string", multiple: true },
   },
 });
 const extraVars = Object.fromEntries(keyValues(values.var, "--var"));
+const varied = new Map<string, Record<string, string>>();
+for (const flag of values.vary ?? []) {
+  const colon = flag.indexOf(":");
+  if (colon < 1) throw new Error(`--vary NAME:KEY=VALUE, got ${flag}`);
+  const [[key, value]] = keyValues([flag.slice(colon + 1)], "--vary") as [[string, string]];
+  varied.set(flag.slice(0, colon), { ...varied.get(flag.slice(0, colon)), [key]: value });
+}
 
 const variants = keyValues(values.variant, "--variant").map(([name, dir]) => ({ name, dir: resolve(dir) }));
 if (variants.length < 2) throw new Error("give at least two --variant NAME=DIR");
@@ -57,7 +69,7 @@ try {
       label: v.name,
       scriptPath,
       settings: readWranglerToml(join(v.dir, "wrangler.toml")),
-      overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars },
+      overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars, ...varied.get(v.name) },
     });
     clusters.push(cluster);
     await load.run({
@@ -105,7 +117,7 @@ try {
       (Object.keys(extraVars).length > 0 ? `, vars ${JSON.stringify(extraVars)}` : ""),
   );
   console.log(
-    `${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`,
+    `${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"p99.9".padStart(8)} ${"max".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`,
   );
   for (const mix of mixes) {
     const base = results.get(`${mix}|${variants[0]!.name}`)!;
@@ -122,6 +134,10 @@ try {
             .toFixed(2)
             .padStart(8)} ${median(list.map((r) => r.latency.p99_ms))
             .toFixed(2)
+            .padStart(8)} ${median(list.map((r) => r.latency.p999_ms))
+            .toFixed(2)
+            .padStart(8)} ${Math.max(...list.map((r) => r.latency.max_ms))
+            .toFixed(1)
             .padStart(8)} ` +
           `${median(list.map(cost)).toFixed(0).padStart(8)}  ` +
           (v === variants[0]

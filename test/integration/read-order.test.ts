@@ -7,12 +7,13 @@ import type { ReadReply, WriteReply } from "../../shared/wire";
 import { Coordinator } from "../../worker/coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
 import { ReplicaLatency } from "../../worker/read-order";
-import { deferred, flush, manualTimers } from "./support/manual-timers";
+import { deferred, flush, manualTimers } from "../unit/support/manual-timers";
 
 /**
- * The router's reads with latency knowledge, on fake replicas and manual
+ * The router's reads with latency knowledge (worker/read-order.ts), on fake replicas and manual
  * timers: which replica a read asks first, when it speculates, and what it
- * repairs afterwards.
+ * repairs afterwards. Pure, but run in workerd: the coordinator's types reach
+ * the ring node's through the replica client, which only the Workers types check.
  */
 const KEY = "k";
 const entry = (wall: number, value: string): Entry => ({ kind: "value", value, version: { wall, logical: 0, writer: "w" } });
