@@ -4,7 +4,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".wrangler/", "coverage/", "bench/results/", "sim/results/", "**/*.js", "**/*.mjs", "env.d.ts"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".wrangler/",
+      "coverage/",
+      "bench/results/",
+      "sim/results/",
+      "**/*.js",
+      "**/*.mjs",
+      "env.d.ts",
+      "worker-configuration.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -98,8 +98,7 @@ try {
   const thePlan = plan(mode, clusters);
   const runs = thePlan.runs.filter((r) => r.mix === "noop" || targetsByCluster.has(r.cluster));
   const estimate = runs.reduce(
-    (a, r) =>
-      a + thePlan.warmupSec + (r.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec) + thePlan.settleMs / 1000,
+    (a, r) => a + thePlan.warmupSec + (r.phase === "baseline" ? thePlan.baselineDurationSec : thePlan.durationSec) + thePlan.pauseMs / 1000,
     0,
   );
   console.log(
@@ -167,7 +166,7 @@ try {
     records.push(record);
     console.log(`  ${line(record)}`);
     // Let background work (the third write, read repair) drain before the next run.
-    await new Promise((r) => setTimeout(r, thePlan.settleMs));
+    await new Promise((r) => setTimeout(r, thePlan.pauseMs));
   }
 
   const groupCommit = await groupCommitOf(targetsByCluster);

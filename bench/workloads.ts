@@ -72,7 +72,7 @@ export interface Plan {
   /** The concurrency the ratios and targets are judged at. */
   readonly ratioConnections: number;
   /** Pause after each run, for background work (the third write, read repair) to drain. */
-  readonly settleMs: number;
+  readonly pauseMs: number;
 }
 
 /** The concurrency at which the ratios and targets are judged. */
@@ -127,7 +127,7 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
       keys: { 100: 500, 10240: 200 },
       runs,
       ratioConnections: RATIO_CONNECTIONS,
-      settleMs: 100,
+      pauseMs: 100,
     };
   }
   const matrix: PlannedRun[] = [];
@@ -150,6 +150,6 @@ export function plan(mode: "quick" | "full", clusters: readonly ClusterName[]): 
     keys: { 100: 10_000, 10240: 2_000 },
     runs: [...baselines([1, 8, RATIO_CONNECTIONS, 128], 5, 2, clusters), ...matrix],
     ratioConnections: RATIO_CONNECTIONS,
-    settleMs: 300,
+    pauseMs: 300,
   };
 }

@@ -24,15 +24,15 @@ export const MAX_BATCH = 64;
  * Deferring costs a timer, and a timer's turn costs about as much as the commit
  * it saves: with one client writing at a time, always deferring made writes 25%
  * slower. So a write is applied at once unless the node is busy: another write
- * already arrived in the same clock tick (workerd's clock only moves between
- * events), or the last batch held more than one write. A batch of one write
+ * already arrived in the same millisecond of `Date.now()` (which in workerd
+ * only moves between events), or the last batch held more than one write. A batch of one write
  * means the load has passed, and writes are applied at once again.
  *
  * A queued write must not wait long, or it misses the router's replica timeout.
  * Under overload the timer's turn comes only after everything the runtime has
  * already queued (one full benchmark run, waiting for the timer alone, answered
  * 74 writes with 503 at 128 connections). So the queue is also applied by the
- * next read that reaches the node (`settle`), and at once when it holds
+ * next read that reaches the node (`flush`), and at once when it holds
  * `MAX_BATCH` writes: a queued write waits for the timer or the next read,
  * whichever comes first.
  *
@@ -50,7 +50,7 @@ export class GroupCommit<W, R> {
     private readonly apply: (write: W) => R,
     /** Runs `flush` in a later macrotask (`setTimeout(fn, 0)` in an object). */
     private readonly defer: (flush: () => void) => void,
-    /** The clock whose ticks tell a burst: `Date.now` in an object. */
+    /** The time whose ticks tell a burst: `Date.now` in an object. */
     private readonly now: () => number,
   ) {}
 
@@ -77,22 +77,19 @@ export class GroupCommit<W, R> {
     });
   }
 
-  /**
-   * Applies the queued writes now, if any: for another event reaching the node
-   * (a read), so that queued writes never wait behind it for the timer.
-   */
-  settle(): void {
-    if (this.queue.length > 0) this.flush();
-  }
-
   /** Writes applied and batches run since the object started: their ratio is the mean batch size. */
   get stats(): { readonly writes: number; readonly commits: number } {
     return { ...this.totals };
   }
 
-  private flush(): void {
+  /**
+   * Applies the queued writes now, if any: run by the timer, by a full batch,
+   * and by another event reaching the node (a read), so that queued writes
+   * never wait behind it for the timer.
+   */
+  flush(): void {
     const batch = this.queue;
-    // Already applied by `settle` or by a full batch; the timer has nothing left to do.
+    // Already applied by a read or by a full batch; the timer has nothing left to do.
     if (batch.length === 0) return;
     this.queue = [];
     if (batch.length === 1) this.busy = false;

@@ -35,7 +35,7 @@ export async function serveInternalApi(node: ReplicaOperations, request: Request
         const body = await request.json<{ entries?: unknown }>();
         const entries = Array.isArray(body.entries) ? body.entries : [];
         if (!entries.every((e) => isEntry((e as { entry?: unknown })?.entry))) throw new TypeError("malformed entry");
-        return json(await node.stabilize(entries));
+        return json(await node.applyEntries(entries));
       }
       default:
         return json({ error: { code: "not_found", message: `no internal route ${request.method} ${url.pathname}` } }, 404);

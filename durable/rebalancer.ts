@@ -1,16 +1,16 @@
 import type { Entry } from "../shared/entry";
 import type { Ring } from "../shared/ring";
 import { compareVersions } from "../shared/version";
-import type { DigestReply, KeyedEntry, KeyVersion, StabilizationReply } from "../shared/wire";
+import type { AntiEntropyReply, KeyedEntry, KeyVersion, ApplyEntriesReply } from "../shared/wire";
 import type { ReplicaStore } from "./replica-store";
 
 /** Replica traffic between nodes; both calls carry the sender's name for the fault switch. */
 export interface PeerClient {
-  compare(peer: string, items: readonly KeyVersion[]): Promise<DigestReply>;
-  stabilize(peer: string, entries: readonly KeyedEntry[]): Promise<StabilizationReply>;
+  antiEntropy(peer: string, items: readonly KeyVersion[]): Promise<AntiEntropyReply>;
+  applyEntries(peer: string, entries: readonly KeyedEntry[]): Promise<ApplyEntriesReply>;
 }
 
-/** Entries per stabilization call: bounded in count and bytes, far under the 32 MiB RPC limit. */
+/** Entries per applyEntries call: bounded in count and bytes, far under the 32 MiB RPC limit. */
 const CHUNK_ENTRIES = 256;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -55,11 +55,11 @@ export class Rebalancer {
    * dropped here once every one of them confirmed. Returns true when the step
    * finished a sweep.
    */
-  async repairStep(ring: Ring, batch: number): Promise<boolean> {
+  async sweepStep(ring: Ring, batch: number): Promise<boolean> {
     const keys = this.store.keysAfter(this.cursor, batch);
     const finished = keys.length < batch;
     this.cursor = finished ? "" : keys[keys.length - 1]!;
-    const compare = new Map<string, KeyVersion[]>();
+    const offers = new Map<string, KeyVersion[]>();
     const plan = new Plan();
     const expiry = this.wallNow() - this.tombstoneTtlMs;
     for (const key of keys) {
@@ -76,16 +76,16 @@ export class Rebalancer {
       }
       for (const node of owners) {
         if (node === this.self) continue;
-        let items = compare.get(node);
-        if (items === undefined) compare.set(node, (items = []));
+        let items = offers.get(node);
+        if (items === undefined) offers.set(node, (items = []));
         items.push({ key, version: entry.version });
       }
     }
     await Promise.all(
-      [...compare].map(async ([node, items]) => {
-        let reply: DigestReply;
+      [...offers].map(async ([node, items]) => {
+        let reply: AntiEntropyReply;
         try {
-          reply = await this.peers.compare(node, items);
+          reply = await this.peers.antiEntropy(node, items);
         } catch {
           return; // Unreachable now; the next sweep tries again.
         }
@@ -105,12 +105,12 @@ export class Rebalancer {
   }
 
   /**
-   * Answers a peer's `compare`: what it should take from us, and what it should
+   * Answers a peer's `antiEntropy`: what it should take from us, and what it should
    * send us. The entries are capped at one chunk's bytes so the reply stays far
    * under the RPC size limit whatever the values' sizes; the ones left out are
    * still newer here at the peer's next pass, and the cap moves on to them then.
    */
-  answer(items: readonly KeyVersion[]): DigestReply {
+  answerAntiEntropy(items: readonly KeyVersion[]): AntiEntropyReply {
     const newer: KeyedEntry[] = [];
     const behind: string[] = [];
     let bytes = 0;
@@ -140,7 +140,7 @@ export class Rebalancer {
         confirmed.set(node, got);
         for (const chunk of this.chunks(keys)) {
           try {
-            await this.peers.stabilize(node, chunk);
+            await this.peers.applyEntries(node, chunk);
             for (const { key, entry } of chunk) got.set(key, entry);
           } catch {
             return; // The rest waits for the next sweep.

@@ -7,7 +7,7 @@ import type { Envelope, MembershipEvent } from "../shared/swim";
 import { timers } from "../shared/timers";
 import { ringMembers, viewDigest } from "../shared/view";
 import type {
-  DigestReply,
+  AntiEntropyReply,
   Fault,
   KeyedEntry,
   KeyVersion,
@@ -16,10 +16,10 @@ import type {
   NodeStats,
   ReadReply,
   ReplicaOperations,
-  StabilizationReply,
+  ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
-import { AlarmClock } from "./alarm-clock";
+import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch, NotMemberError } from "./fault-switch";
 import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
@@ -43,8 +43,8 @@ type Job = "period" | "swim" | "repair" | "rebalance";
  * reach an object.
  *
  * Its periodic work (the SWIM period and timers, repair, rebalancing) shares
- * the object's one alarm through an `AlarmClock`, whose time is also the
- * protocol's clock.
+ * the object's one alarm through an `AlarmScheduler`, whose `now` is also the
+ * protocol's time.
  */
 export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly config: ClusterConfig;
@@ -52,7 +52,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly faults: FaultSwitch;
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
-  private readonly clock: AlarmClock<Job>;
+  private readonly scheduler: AlarmScheduler<Job>;
   private readonly commits: GroupCommit<KeyedEntry, WriteReply>;
   private ring: Ring | undefined;
   private digest = "";
@@ -63,17 +63,17 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.name = ownName(ctx);
-    this.config = parseConfig(env as unknown as Record<string, unknown>);
+    this.config = parseConfig(env);
     // SQLite calls are synchronous: the replicas are loaded before any request runs.
     this.store = new ReplicaStore(ctx.storage);
-    this.clock = new AlarmClock(ctx.storage);
+    this.scheduler = new AlarmScheduler(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
     this.gossip = new SwimHost({
       self: this.name,
       config: this.config.swim,
       kv: ctx.storage.kv,
       random: Math.random,
-      now: () => this.clock.now(),
+      now: () => this.scheduler.now(),
       link: (envelope, timeoutMs) => this.link(envelope, timeoutMs),
       canReach: (peer) => this.faults.canReach(peer),
       onChange: (events) => this.membershipChanged(events),
@@ -93,8 +93,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     requireKey(key);
     await this.admitData();
     // Queued writes go first, so that none waits behind this read for the timer.
-    this.commits.settle();
-    return { entry: this.store.get(key) ?? null, view: this.digest };
+    this.commits.flush();
+    return { entry: this.store.get(key) ?? null, digest: this.digest };
   }
 
   /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
@@ -109,14 +109,14 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     // The node may have left while the write waited for its batch; its keys are handed off by now.
     if (!this.gossip.active) throw new NotMemberError(this.name);
     const applied = this.store.apply(key, entry);
-    return { applied, version: this.store.get(key)!.version, view: this.digest };
+    return { applied, version: this.store.get(key)!.version, digest: this.digest };
   }
 
-  async stabilize(entries: readonly KeyedEntry[], from?: string): Promise<StabilizationReply> {
-    if (!Array.isArray(entries)) throw new TypeError("stabilize: expected an array of entries");
+  async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<ApplyEntriesReply> {
+    if (!Array.isArray(entries)) throw new TypeError("applyEntries: expected an array of entries");
     for (const item of entries) {
       requireKey(item?.key);
-      if (!isEntry(item.entry)) throw new TypeError("stabilize: malformed entry");
+      if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
     }
     if (from === undefined) await this.admitData();
     else this.admitPeer(from);
@@ -139,9 +139,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   }
 
   /** Anti-entropy: a peer's versions of some keys against ours. */
-  compare(items: readonly KeyVersion[], from: string): DigestReply {
+  antiEntropy(items: readonly KeyVersion[], from: string): AntiEntropyReply {
     this.admitPeer(from);
-    return this.rebalancer.answer(items);
+    return this.rebalancer.answerAntiEntropy(items);
   }
 
   // ---- membership (other nodes, the router, operators) ---------------------
@@ -165,7 +165,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    */
   membership(): MembershipReply {
     this.faults.admitPeer(this.name, undefined);
-    return { node: this.name, members: this.gossip.active ? this.gossip.members() : [], view: this.digest };
+    return { node: this.name, members: this.gossip.active ? this.gossip.members() : [], digest: this.digest };
   }
 
   /** Joins the cluster through `introducers` (an operator adding this node). */
@@ -191,10 +191,10 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     // drain again while each round makes progress.
     // Writes still queued for a group commit are applied before each count, so they are handed off too.
     let handedOff = 0;
-    this.commits.settle();
+    this.commits.flush();
     let remaining = this.store.liveCount + this.store.tombstoneCount;
     for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
-      this.commits.settle();
+      this.commits.flush();
       const dropped = await this.rebalancer.drain(without);
       handedOff += dropped;
       remaining = this.store.liveCount + this.store.tombstoneCount;
@@ -202,9 +202,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     }
     if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
-    this.clock.jobs.cancel("period");
-    this.clock.jobs.cancel("repair");
-    this.clock.jobs.cancel("rebalance");
+    this.scheduler.jobs.cancel("period");
+    this.scheduler.jobs.cancel("repair");
+    this.scheduler.jobs.cancel("rebalance");
     this.arm();
     return { left: true, handedOff, stats: this.stats() };
   }
@@ -214,7 +214,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   /** This replica's own copy of `key`, whatever its fault mode. */
   inspect(key: string): ReadReply {
     requireKey(key);
-    return { entry: this.store.get(key) ?? null, view: this.digest };
+    return { entry: this.store.get(key) ?? null, digest: this.digest };
   }
 
   /** Always answers, even when crashed: it is the operator's console, not the node's network. */
@@ -227,7 +227,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       fault: this.faults.current,
       groupCommit: this.commits.stats,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
-      view: this.digest,
+      digest: this.digest,
     };
   }
 
@@ -254,7 +254,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       .filter((m) => m.name !== this.name && m.state !== "left")
       .map((m) => m.name);
     await this.join(introducers);
-    this.clock.jobs.set("repair", this.clock.now());
+    this.scheduler.jobs.set("repair", this.scheduler.now());
     this.arm();
   }
 
@@ -265,7 +265,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- the alarm -----------------------------------------------------------
 
   override async alarm(): Promise<void> {
-    this.clock.fired();
+    this.scheduler.fired();
     try {
       if (!this.faults.crashed) await this.runDue();
     } catch (error) {
@@ -282,12 +282,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * failure cannot unschedule it.
    */
   private async runDue(): Promise<void> {
-    const now = this.clock.now();
-    const jobs = this.clock.jobs.takeDue(now);
+    const now = this.scheduler.now();
+    const jobs = this.scheduler.jobs.takeDue(now);
     const running = !this.faults.crashed && this.gossip.active;
     const period = jobs.includes("period");
-    if (period && running) this.clock.jobs.set("period", now + this.config.swim.protocolPeriodMs);
-    if (jobs.includes("repair") && running) this.clock.jobs.set("repair", now + this.config.repairIntervalMs);
+    if (period && running) this.scheduler.jobs.set("period", now + this.config.swim.protocolPeriodMs);
+    if (jobs.includes("repair") && running) this.scheduler.jobs.set("repair", now + this.config.repairIntervalMs);
 
     if (period || jobs.includes("swim")) await this.attempt("swim", () => this.gossip.wake(period));
     if (jobs.includes("rebalance")) {
@@ -295,7 +295,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       // failed batch is retried a period later.
       const finished = await this.attempt("rebalance", () => this.sweepStep());
       if (finished !== true && this.gossip.active) {
-        this.clock.jobs.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
+        this.scheduler.jobs.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
       }
     }
     if (jobs.includes("repair")) await this.attempt("repair", () => this.sweepStep());
@@ -304,7 +304,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   /** One batch of the sweep over this node's keys; true when it finished a pass. */
   private async sweepStep(): Promise<boolean> {
     if (this.ring === undefined) return true;
-    return this.rebalancer.repairStep(this.ring, this.config.repairBatch);
+    return this.rebalancer.sweepStep(this.ring, this.config.repairBatch);
   }
 
   /** Runs a job, logging rather than throwing: the alarm must not enter the platform's retry loop. */
@@ -319,15 +319,15 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   /** Arms the alarm for the earliest job, the SWIM machine's next timer included. */
   private arm(): void {
-    const jobs = this.clock.jobs;
+    const jobs = this.scheduler.jobs;
     if (this.faults.crashed || !this.gossip.active) {
       jobs.cancel("swim");
-      if (!jobs.has("rebalance")) return this.clock.disarm();
+      if (!jobs.has("rebalance")) return this.scheduler.disarm();
     }
     const deadline = this.gossip.nextDeadline();
     if (deadline === undefined) jobs.cancel("swim");
     else jobs.set("swim", deadline);
-    this.clock.arm();
+    this.scheduler.arm();
   }
 
   /**
@@ -340,11 +340,11 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     if (!this.gossip.started && this.config.nodes.includes(this.name)) this.gossip.bootstrap(this.config.nodes);
     if (!this.gossip.active) return;
     this.refreshRing();
-    const now = this.clock.now();
+    const now = this.scheduler.now();
     const { protocolPeriodMs } = this.config.swim;
     // Spread nodes across a period and the repair interval so they do not probe in lockstep.
-    this.clock.jobs.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
-    this.clock.jobs.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
+    this.scheduler.jobs.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
+    this.scheduler.jobs.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
     this.arm();
   }
 
@@ -357,7 +357,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     for (const event of events) console.log(`${this.name}: ${event.member} ${event.type} (incarnation ${event.incarnation})`);
     // Coalesce a burst of changes (a join gossiped by several members) into one sweep.
     this.rebalancer.restartSweep();
-    this.clock.jobs.setEarliest("rebalance", this.clock.now() + this.config.swim.protocolPeriodMs);
+    this.scheduler.jobs.setEarliest("rebalance", this.scheduler.now() + this.config.swim.protocolPeriodMs);
   }
 
   private refreshRing(): void {
@@ -387,8 +387,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 3, timers);
     };
     return {
-      compare: (peer, items) => call(peer, (stub) => stub.compare(items, this.name)),
-      stabilize: (peer, entries) => call(peer, (stub) => stub.stabilize(entries, this.name)),
+      antiEntropy: (peer, items) => call(peer, (stub) => stub.antiEntropy(items, this.name)),
+      applyEntries: (peer, entries) => call(peer, (stub) => stub.applyEntries(entries, this.name)),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { SwimMember, type Envelope, type MemberView, type MembershipEvent, type SwimConfig, type SwimSnapshot } from "../shared/swim";
+import { SwimMember, type Envelope, type MemberStatus, type MembershipEvent, type SwimConfig, type SwimSnapshot } from "../shared/swim";
 
 const SNAPSHOT_KEY = "swim";
 
@@ -10,7 +10,7 @@ export interface SwimHostDeps {
   readonly config: SwimConfig;
   readonly kv: SyncKvStorage;
   readonly random: () => number;
-  /** The object's protocol clock (ms). */
+  /** The object's protocol time (ms): its scheduler's `now`. */
   readonly now: () => number;
   readonly link: PeerLink;
   /** Whether a message to `peer` would get through (the fault switch's partitions). */
@@ -51,7 +51,7 @@ export class SwimHost {
     return this.member !== undefined;
   }
 
-  get self(): MemberView | undefined {
+  get self(): MemberStatus | undefined {
     return this.member?.member(this.deps.self);
   }
 
@@ -59,7 +59,7 @@ export class SwimHost {
     return this.member?.health ?? 0;
   }
 
-  members(): MemberView[] {
+  members(): MemberStatus[] {
     return this.member?.members() ?? [];
   }
 
@@ -68,7 +68,7 @@ export class SwimHost {
     if (this.member !== undefined) return;
     this.member = this.newMember();
     this.member.seed(seeds, this.deps.now());
-    this.settle();
+    this.persistChanges();
   }
 
   /** Joins (or rejoins after leaving or crashing) through introducers. */
@@ -81,7 +81,7 @@ export class SwimHost {
   async leave(): Promise<void> {
     if (this.member === undefined) return;
     const out = this.member.leave(this.deps.now());
-    // Leaving changes neither the incarnation nor the view, so settle() would not
+    // Leaving changes neither the incarnation nor the view, so persistChanges() would not
     // persist it: a restart would then bring the node back as alive.
     this.persist();
     await this.deliver(out);
@@ -132,7 +132,7 @@ export class SwimHost {
         if (next.length > 0) await this.deliver(next, replyTo, replies);
       }),
     );
-    this.settle();
+    this.persistChanges();
   }
 
   /** A ping-req's answer waits for the relay's own probe, so it may take the rest of the period. */
@@ -142,7 +142,7 @@ export class SwimHost {
   }
 
   /** Persists and reports what changed. */
-  private settle(): void {
+  private persistChanges(): void {
     const member = this.member;
     if (member === undefined) return;
     const events = member.drainEvents();

@@ -42,8 +42,45 @@ export interface ClusterConfig {
   readonly tombstoneTtlMs: number;
 }
 
-/** The vars as wrangler hands them over: everything is an optional string. */
-export type ConfigVars = Partial<Record<string, unknown>>;
+/**
+ * Every var the configuration reads. `wrangler.toml` declares each of them
+ * (`ADMIN_TOKEN` is a secret, declared in `env.d.ts`), so the generated `Env`
+ * types them all (test/unit/config.test.ts checks it).
+ */
+export const CONFIG_VARS = [
+  "NODES",
+  "REPLICAS",
+  "READ_QUORUM",
+  "WRITE_QUORUM",
+  "VIRTUAL_NODES",
+  "REPLICA_TIMEOUT_MS",
+  "READ_REPAIR_CHANCE",
+  "SPECULATIVE_RETRY",
+  "REPLICA_TRANSPORT",
+  "MAX_KEY_BYTES",
+  "MAX_VALUE_BYTES",
+  "MAX_BODY_BYTES",
+  "FAULTS_ENABLED",
+  "ADMIN_TOKEN",
+  "MEMBERSHIP_TTL_MS",
+  "REPAIR_INTERVAL_MS",
+  "REPAIR_BATCH",
+  "TOMBSTONE_TTL_MS",
+  "PROTOCOL_PERIOD_MS",
+  "PING_TIMEOUT_MS",
+  "INDIRECT_CHECKS",
+  "SUSPICION_MULT",
+  "SUSPICION_MAX_MULT",
+  "PUSH_PULL_INTERVAL_MS",
+  "JOIN_RETRY_MS",
+  "DEAD_MEMBER_RETENTION_MS",
+  "LIFEGUARD",
+] as const;
+
+export type ConfigVar = (typeof CONFIG_VARS)[number];
+
+/** The vars as wrangler hands them over (strings), or as tests pass them; the Worker's `Env` is one. */
+export type ConfigVars = { readonly [Name in ConfigVar]?: unknown };
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -114,7 +151,7 @@ function parseSwim(vars: ConfigVars): SwimConfig {
     suspicionMaxMult: integer(vars, "SUSPICION_MAX_MULT", d.suspicionMaxMult, 1, 100),
     pushPullIntervalMs: integer(vars, "PUSH_PULL_INTERVAL_MS", d.pushPullIntervalMs, 100, 86_400_000),
     joinRetryMs: integer(vars, "JOIN_RETRY_MS", d.joinRetryMs, 10, 86_400_000),
-    tombstoneMs: integer(vars, "DEAD_MEMBER_RETENTION_MS", d.tombstoneMs, 1_000, 30 * 86_400_000),
+    deadRetentionMs: integer(vars, "DEAD_MEMBER_RETENTION_MS", d.deadRetentionMs, 1_000, 30 * 86_400_000),
     lifeguard: boolean(vars, "LIFEGUARD", d.lifeguard),
   };
   try {
@@ -148,7 +185,7 @@ export function isNodeName(name: string): boolean {
   return NODE_NAME.test(name);
 }
 
-function integer(vars: ConfigVars, name: string, fallback: number, min: number, max: number): number {
+function integer(vars: ConfigVars, name: ConfigVar, fallback: number, min: number, max: number): number {
   const raw = vars[name];
   if (raw === undefined || raw === "") return fallback;
   const value = typeof raw === "number" ? raw : Number(String(raw).trim());
@@ -158,7 +195,7 @@ function integer(vars: ConfigVars, name: string, fallback: number, min: number, 
   return value;
 }
 
-function fraction(vars: ConfigVars, name: string, fallback: number): number {
+function fraction(vars: ConfigVars, name: ConfigVar, fallback: number): number {
   const raw = vars[name];
   if (raw === undefined || raw === "") return fallback;
   const value = typeof raw === "number" ? raw : Number(String(raw).trim());
@@ -168,7 +205,7 @@ function fraction(vars: ConfigVars, name: string, fallback: number): number {
   return value;
 }
 
-function boolean(vars: ConfigVars, name: string, fallback: boolean): boolean {
+function boolean(vars: ConfigVars, name: ConfigVar, fallback: boolean): boolean {
   const raw = vars[name];
   if (raw === undefined || raw === "") return fallback;
   if (raw === true || raw === "true" || raw === "1") return true;

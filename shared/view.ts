@@ -1,5 +1,5 @@
 import { murmur3 } from "./hash";
-import type { MemberView } from "./swim";
+import type { MemberStatus } from "./swim";
 
 /**
  * Which members are on the ring. Alive and suspect members both are: SWIM
@@ -7,7 +7,7 @@ import type { MemberView } from "./swim";
  * the first missed ack would turn every slow period into data movement. Dead and
  * left members are off the ring.
  */
-export function ringMembers(members: Iterable<MemberView>): string[] {
+export function ringMembers(members: Iterable<MemberStatus>): string[] {
   const names: string[] = [];
   for (const m of members) if (m.state === "alive" || m.state === "suspect") names.push(m.name);
   return names.sort();
@@ -18,7 +18,7 @@ export function ringMembers(members: Iterable<MemberView>): string[] {
  * the same ring; a router compares the digest replicas send with its own to learn
  * that its view is out of date.
  */
-export function viewDigest(members: Iterable<MemberView>): string {
+export function viewDigest(members: Iterable<MemberStatus>): string {
   return murmur3(ringMembers(members).join("\n")).toString(36);
 }
 

@@ -3,17 +3,17 @@
  * RPC and the node's internal HTTP API) carry exactly these shapes.
  */
 import type { Entry } from "./entry";
-import type { MemberView } from "./swim";
+import type { MemberStatus } from "./swim";
 import type { Version } from "./version";
 
 /**
- * Every data reply names the membership view the replica holds (`viewDigest`),
+ * Every data reply carries the digest of the membership view the replica holds (`viewDigest`),
  * so a router whose cached view differs knows to refresh it early.
  */
 export interface ReadReply {
   /** `null` when this replica has never seen the key. */
   readonly entry: Entry | null;
-  readonly view: string;
+  readonly digest: string;
 }
 
 export interface WriteReply {
@@ -21,15 +21,15 @@ export interface WriteReply {
   readonly applied: boolean;
   /** The version the replica holds for the key after the write. */
   readonly version: Version;
-  readonly view: string;
+  readonly digest: string;
 }
 
 /** A node's membership view, as the router fetches it. */
 export interface MembershipReply {
   readonly node: string;
-  readonly members: readonly MemberView[];
+  readonly members: readonly MemberStatus[];
   /** Digest of which members are on the ring (see `viewDigest`). */
-  readonly view: string;
+  readonly digest: string;
 }
 
 /** Anti-entropy: one side's versions of some keys. */
@@ -39,20 +39,20 @@ export interface KeyVersion {
 }
 
 /** What the other replica answers to a batch of key versions. */
-export interface DigestReply {
+export interface AntiEntropyReply {
   /** Entries the answering replica holds newer than the asker's. */
   readonly newer: readonly KeyedEntry[];
   /** Keys for which the asker's version is newer, or the answering replica has nothing. */
   readonly behind: readonly string[];
 }
 
-/** One key's entry, as shipped in bulk by stabilization (rebalancing and repair). */
+/** One key's entry, as shipped in bulk by `applyEntries` (anti-entropy and handoff). */
 export interface KeyedEntry {
   readonly key: string;
   readonly entry: Entry;
 }
 
-export interface StabilizationReply {
+export interface ApplyEntriesReply {
   readonly received: number;
   readonly applied: number;
 }
@@ -67,7 +67,8 @@ export interface NodeStats {
   readonly groupCommit: { readonly writes: number; readonly commits: number };
   /** This node's own SWIM state and incarnation; undefined before it has started. */
   readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
-  readonly view: string;
+  /** The digest of this node's membership view (`viewDigest`). */
+  readonly digest: string;
 }
 
 /**
@@ -103,7 +104,7 @@ export interface ReplicaOperations {
   read(key: string): Promise<ReadReply>;
   write(key: string, entry: Entry): Promise<WriteReply>;
   /** Bulk apply, from rebalancing and repair; `from` is the sending node, if any. */
-  stabilize(entries: readonly KeyedEntry[], from?: string): Promise<StabilizationReply>;
+  applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<ApplyEntriesReply>;
 }
 
 /** Internal HTTP API paths of a node. Reachable only through its object stub. */

@@ -49,7 +49,7 @@ export class SimCluster {
   private readonly queue = new EventQueue<SimEvent>();
   private readonly observers: Observer[] = [];
   private readonly rng: Rng;
-  private clock = 0;
+  private time = 0;
 
   constructor(private readonly options: ClusterOptions) {
     this.rng = new Rng(options.seed);
@@ -61,7 +61,7 @@ export class SimCluster {
   }
 
   get now(): number {
-    return this.clock;
+    return this.time;
   }
 
   get size(): number {
@@ -99,18 +99,18 @@ export class SimCluster {
     this.observers.push(observer);
   }
 
-  /** Processes every event up to and including `until`, then sets the clock there. */
+  /** Processes every event up to and including `until`, then sets the time there. */
   runUntil(until: number): void {
     for (let t = this.queue.peekTime(); t !== undefined && t <= until; t = this.queue.peekTime()) {
       const event = this.queue.pop()!;
-      this.clock = t;
+      this.time = t;
       this.dispatch(event);
     }
-    this.clock = until;
+    this.time = until;
   }
 
   runFor(ms: number): void {
-    this.runUntil(this.clock + ms);
+    this.runUntil(this.time + ms);
   }
 
   /** Stops a member dead: no more ticks, timers or deliveries. Returns what a host would have persisted. */
@@ -128,18 +128,18 @@ export class SimCluster {
     this.members[i] = member;
     this.up[i] = true;
     this.wakeAt[i] = NaN;
-    this.handle(i, member.join(this.clock, introducers));
+    this.handle(i, member.join(this.time, introducers));
   }
 
   /** A new member that knows nobody but the introducers. */
   join(name: string, introducers: readonly string[]): number {
     const i = this.add(name);
-    this.handle(i, this.members[i]!.join(this.clock, introducers));
+    this.handle(i, this.members[i]!.join(this.time, introducers));
     return i;
   }
 
   leave(i: number): void {
-    this.handle(i, this.members[i]!.leave(this.clock));
+    this.handle(i, this.members[i]!.leave(this.time));
   }
 
   private add(name: string): number {
@@ -150,7 +150,7 @@ export class SimCluster {
     this.up.push(true);
     this.wakeAt.push(NaN);
     const phase = this.options.alignedPeriods ? 0 : this.rng.next() * this.period;
-    const firstTick = Math.ceil((this.clock - phase) / this.period) * this.period + phase;
+    const firstTick = Math.ceil((this.time - phase) / this.period) * this.period + phase;
     this.queue.push(firstTick, { kind: "tick", node: i });
     return i;
   }
@@ -158,23 +158,23 @@ export class SimCluster {
   private dispatch(event: SimEvent): void {
     switch (event.kind) {
       case "tick":
-        this.queue.push(this.clock + this.period, event);
-        if (this.up[event.node]) this.handle(event.node, this.members[event.node]!.tick(this.clock));
+        this.queue.push(this.time + this.period, event);
+        if (this.up[event.node]) this.handle(event.node, this.members[event.node]!.tick(this.time));
         return;
       case "wake": {
         const i = event.node;
-        if (!this.up[i] || this.wakeAt[i] !== this.clock) return; // superseded by an earlier wake-up
+        if (!this.up[i] || this.wakeAt[i] !== this.time) return; // superseded by an earlier wake-up
         this.wakeAt[i] = NaN;
         const member = this.members[i]!;
-        this.handle(i, member.advance(this.clock));
+        this.handle(i, member.advance(this.time));
         const next = member.nextDeadline();
-        if (next !== undefined && next <= this.clock) {
-          throw new Error(`${this.names[i]}: advance(${this.clock}) left a timer due at ${next}`);
+        if (next !== undefined && next <= this.time) {
+          throw new Error(`${this.names[i]}: advance(${this.time}) left a timer due at ${next}`);
         }
         return;
       }
       case "deliver":
-        if (this.up[event.node]) this.handle(event.node, this.members[event.node]!.receive(this.clock, event.env));
+        if (this.up[event.node]) this.handle(event.node, this.members[event.node]!.receive(this.time, event.env));
         return;
     }
   }
@@ -189,7 +189,7 @@ export class SimCluster {
     if (next === undefined) return;
     const pending = this.wakeAt[i]!;
     if (!Number.isNaN(pending) && pending <= next) return;
-    const at = Math.max(next, this.clock);
+    const at = Math.max(next, this.time);
     this.wakeAt[i] = at;
     this.queue.push(at, { kind: "wake", node: i });
   }
@@ -199,6 +199,6 @@ export class SimCluster {
     const to = this.index.get(env.to);
     if (to === undefined) return;
     const delay = this.network.transit(from, to);
-    if (delay !== undefined) this.queue.push(this.clock + delay, { kind: "deliver", node: to, env });
+    if (delay !== undefined) this.queue.push(this.time + delay, { kind: "deliver", node: to, env });
   }
 }

@@ -11,7 +11,7 @@ export type Job =
       readonly seed: number;
       readonly lifeguard: boolean;
       readonly phases: readonly { readonly loss: number; readonly periods: number }[];
-      readonly settlePeriods: number;
+      readonly quietPeriods: number;
     }
   | {
       readonly kind: "overloaded";
@@ -21,7 +21,7 @@ export type Job =
       readonly count: number;
       readonly backlogMs: number;
       readonly periods: number;
-      readonly settlePeriods: number;
+      readonly quietPeriods: number;
     };
 
 export type JobResult =
@@ -60,12 +60,12 @@ interface Scale {
   readonly loss: readonly (readonly [loss: number, periods: number])[];
   /** Not run when absent. */
   readonly overloadPeriods?: number;
-  readonly settlePeriods: number;
+  readonly quietPeriods: number;
 }
 
 const FULL: readonly Scale[] = [
-  { size: 10, trials: 40, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 3_600] as const), overloadPeriods: 3_600, settlePeriods: 20 },
-  { size: 100, trials: 60, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
+  { size: 10, trials: 40, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 3_600] as const), overloadPeriods: 3_600, quietPeriods: 20 },
+  { size: 100, trials: 60, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, quietPeriods: 20 },
   {
     size: 1_000,
     trials: 30,
@@ -77,7 +77,7 @@ const FULL: readonly Scale[] = [
       [0.1, 150],
     ],
     overloadPeriods: 150,
-    settlePeriods: 10,
+    quietPeriods: 10,
   },
   {
     size: 10_000,
@@ -87,13 +87,13 @@ const FULL: readonly Scale[] = [
       [0, 10],
       [0.01, 30],
     ],
-    settlePeriods: 5,
+    quietPeriods: 5,
   },
 ];
 
 const QUICK: readonly Scale[] = [
-  { size: 10, trials: 20, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, settlePeriods: 20 },
-  { size: 100, trials: 16, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 300] as const), overloadPeriods: 300, settlePeriods: 10 },
+  { size: 10, trials: 20, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, quietPeriods: 20 },
+  { size: 100, trials: 16, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 300] as const), overloadPeriods: 300, quietPeriods: 10 },
   {
     size: 1_000,
     trials: 6,
@@ -105,22 +105,22 @@ const QUICK: readonly Scale[] = [
       [0.1, 80],
     ],
     overloadPeriods: 80,
-    settlePeriods: 5,
+    quietPeriods: 5,
   },
 ];
 
 export function plan(quick: boolean, seed: number): Job[] {
   const jobs: Job[] = [];
   for (const s of quick ? QUICK : FULL) {
-    const { size, settlePeriods } = s;
+    const { size, quietPeriods } = s;
     jobs.push({ kind: "detection", size, seed, trials: s.trials, crashesPerTrial: s.crashesPerTrial });
     const phases = s.loss.map(([loss, periods]) => ({ loss, periods }));
     const count = Math.max(1, Math.round(size * OVERLOAD.fraction));
     for (const lifeguard of [true, false]) {
-      jobs.push({ kind: "loss", size, seed: seed + 1, lifeguard, phases, settlePeriods });
+      jobs.push({ kind: "loss", size, seed: seed + 1, lifeguard, phases, quietPeriods });
       const periods = s.overloadPeriods;
       if (periods === undefined) continue;
-      jobs.push({ kind: "overloaded", size, seed: seed + 2, lifeguard, count, backlogMs: OVERLOAD.backlogMs, periods, settlePeriods });
+      jobs.push({ kind: "overloaded", size, seed: seed + 2, lifeguard, count, backlogMs: OVERLOAD.backlogMs, periods, quietPeriods });
     }
   }
   return jobs;

@@ -10,7 +10,7 @@ export interface FalsePositiveOptions {
   /** Message loss rates and how many periods to measure each, one after the other on the same cluster. */
   readonly phases: readonly { readonly loss: number; readonly periods: number }[];
   /** Unmeasured periods before each phase, so suspicions from the previous rate play out. */
-  readonly settlePeriods?: number;
+  readonly quietPeriods?: number;
   /**
    * Overloaded members (the Lifeguard paper's anomaly): each handles every
    * message it receives late by an exponential delay of mean `backlogMs`.
@@ -76,7 +76,7 @@ export function runFalsePositives(options: FalsePositiveOptions): FalsePositiveR
   const phases: PhaseResult[] = [];
   for (const { loss, periods } of options.phases) {
     cluster.network.loss = loss;
-    cluster.runFor((options.settlePeriods ?? 10) * period);
+    cluster.runFor((options.quietPeriods ?? 10) * period);
     dead.clear();
     deadOverloaded.clear();
     suspected.clear();

@@ -26,7 +26,7 @@ const clusters = new WeakMap<Env, Cluster>();
 export function clusterFor(env: Env): Cluster {
   let cluster = clusters.get(env);
   if (cluster === undefined) {
-    cluster = buildCluster(env, parseConfig(env as unknown as Record<string, unknown>));
+    cluster = buildCluster(env, parseConfig(env));
     clusters.set(env, cluster);
   }
   return cluster;

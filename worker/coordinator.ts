@@ -61,7 +61,7 @@ export class Coordinator {
       initial: everyReplica ? nodes.length : required,
       call: async (node) => {
         const reply = await replicas.read(node, key);
-        membership.observe(reply.view);
+        membership.observe(reply.digest);
         return reply.entry ?? undefined;
       },
       timeoutMs: this.deps.replicaTimeoutMs,
@@ -141,7 +141,7 @@ export class Coordinator {
       initial: nodes.length,
       call: async (node) => {
         const reply = await replicas.write(node, key, entry);
-        membership.observe(reply.view);
+        membership.observe(reply.digest);
         clock.observe(reply.version);
         return reply;
       },

@@ -9,7 +9,7 @@ import { deleteKey, getKey, putKey } from "./routes/store";
 export { RingNode } from "../durable/ring-node";
 
 // Fail at start, with the var's name, rather than on the first request.
-parseConfig(startupEnv as unknown as Record<string, unknown>);
+parseConfig(startupEnv);
 
 type Args = [Env, ExecutionContext];
 

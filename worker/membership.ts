@@ -1,11 +1,11 @@
 import { Ring, type RingOptions } from "../shared/ring";
-import type { MemberView } from "../shared/swim";
+import type { MemberStatus } from "../shared/swim";
 import { readOrder, ringMembers, viewDigest } from "../shared/view";
 import type { MembershipReply } from "../shared/wire";
 
 /** The router's picture of the cluster at one moment, and the ring built from it. */
 export interface MembershipView {
-  readonly members: readonly MemberView[];
+  readonly members: readonly MemberStatus[];
   readonly ring: Ring;
   /** `viewDigest` of `members`: replicas send theirs so a stale router notices. */
   readonly digest: string;
@@ -26,7 +26,7 @@ export interface MembershipSource {
   observe(digest: string): void;
 }
 
-export function buildView(members: readonly MemberView[], options: RingOptions, source?: string): MembershipView {
+export function buildView(members: readonly MemberStatus[], options: RingOptions, source?: string): MembershipView {
   const ring = Ring.build(ringMembers(members), options);
   const suspects = new Set(members.filter((m) => m.state === "suspect").map((m) => m.name));
   return {
@@ -97,7 +97,7 @@ export class GossipMembership implements MembershipSource {
       try {
         const reply = await this.options.ask(node);
         if (reply.members.length === 0) continue; // a node not taking part knows nobody
-        if (this.current === undefined || reply.view !== this.current.digest) {
+        if (this.current === undefined || reply.digest !== this.current.digest) {
           this.current = buildView(reply.members, this.options.ring, reply.node);
         }
         this.expiresAt = this.options.now() + this.options.ttlMs;

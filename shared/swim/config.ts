@@ -33,7 +33,7 @@ export interface SwimConfig {
    * cannot resurrect them, and that a partition can still heal by push-pull with
    * remembered dead members.
    */
-  readonly tombstoneMs: number;
+  readonly deadRetentionMs: number;
   /** Resend the join to the introducers until one answers. */
   readonly joinRetryMs: number;
   /** Members told directly of a graceful leave; they gossip it on. */
@@ -57,7 +57,7 @@ export const DEFAULT_SWIM_CONFIG: SwimConfig = Object.freeze({
   broadcastQueueMax: 1_024,
   awarenessMax: 8,
   pushPullIntervalMs: 30_000,
-  tombstoneMs: 3_600_000,
+  deadRetentionMs: 3_600_000,
   joinRetryMs: 2_000,
   leaveFanout: 3,
   lifeguard: true,

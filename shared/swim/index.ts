@@ -6,4 +6,4 @@
 export { SwimMember } from "./member";
 export { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./config";
 export { isLive } from "./rules";
-export type { Envelope, MemberState, MemberView, MembershipEvent, SnapshotMember, SwimMessage, SwimSnapshot, Update } from "./types";
+export type { Envelope, MemberState, MemberStatus, MembershipEvent, SnapshotMember, SwimMessage, SwimSnapshot, Update } from "./types";

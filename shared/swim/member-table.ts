@@ -18,7 +18,7 @@ function isLiveCode(code: number): boolean {
   return code === ALIVE || code === SUSPECT;
 }
 
-/** A tombstone and when it was made: the one time the protocol needs to remember (for reaping). */
+/** A grave (a dead or left member kept in the table) and when it was made: the one time the protocol needs to remember (for reaping). */
 interface Grave {
   readonly name: string;
   readonly state: MemberState;
@@ -80,7 +80,7 @@ export class MemberTable {
   private live = 0;
   private dead = 0;
   /**
-   * Tombstones in the order they were made, for reaping and reconnect attempts;
+   * Graves in the order they were made, for reaping and reconnect attempts;
    * an entry whose member has changed state since is skipped.
    */
   private readonly graves: Grave[] = [];
@@ -108,7 +108,7 @@ export class MemberTable {
     return state && { state, incarnation: this.incarnations[slot]! };
   }
 
-  /** @param now when the member entered this state: tombstones are reaped by age. */
+  /** @param now when the member entered this state: graves are reaped by age. */
   set(name: string, status: Status, now: number): void {
     if (name === this.self) throw new Error("a member does not hold a record of itself");
     const slot = this.slotOf(name) ?? this.newSlot(name);
@@ -142,7 +142,7 @@ export class MemberTable {
     this.cursor = this.orderLength;
   }
 
-  /** Calls `fn` for every member we know, tombstones included. */
+  /** Calls `fn` for every member we know, graves included. */
   forEach(fn: (name: string, state: MemberState, incarnation: number) => void): void {
     for (let slot = 0; slot < this.slots; slot++) {
       const state = STATES[this.states[slot]!];
@@ -150,8 +150,8 @@ export class MemberTable {
     }
   }
 
-  /** Tombstones that are still current, oldest first. */
-  tombstones(): Grave[] {
+  /** Graves that are still current, oldest first. */
+  currentGraves(): Grave[] {
     const current: Grave[] = [];
     for (let i = this.gravesHead; i < this.graves.length; i++) {
       const grave = this.graves[i]!;
@@ -208,7 +208,7 @@ export class MemberTable {
     return undefined;
   }
 
-  /** Forgets tombstones older than `ageMs`. Each is removed once, so the O(n) removal is rare. */
+  /** Forgets graves older than `ageMs`. Each is removed once, so the O(n) removal is rare. */
   reap(now: number, ageMs: number): void {
     while (this.gravesHead < this.graves.length) {
       const grave = this.graves[this.gravesHead]!;
@@ -222,7 +222,7 @@ export class MemberTable {
     }
   }
 
-  /** A tombstone is never replaced by one of the same state and incarnation, so these identify it. */
+  /** A grave is never replaced by one of the same state and incarnation, so these identify it. */
   private isCurrent(grave: Grave): boolean {
     const record = this.get(grave.name);
     return record?.state === grave.state && record.incarnation === grave.incarnation;

@@ -1,7 +1,7 @@
 import { Awareness } from "./awareness";
 import { pushPullInterval, retransmitLimit, validateConfig, type SwimConfig } from "./config";
 import { Membership } from "./membership";
-import type { Envelope, MemberView, MembershipEvent, SnapshotMember, SwimMessage, SwimSnapshot, Update } from "./types";
+import type { Envelope, MemberStatus, MembershipEvent, SnapshotMember, SwimMessage, SwimSnapshot, Update } from "./types";
 
 /**
  * Our probe of one member in the current protocol period. Direct first; at the
@@ -121,7 +121,7 @@ export class SwimMember {
   tick(now: number): Envelope[] {
     const out = this.advance(now);
     if (this.membership.left) return out;
-    this.membership.table.reap(now, this.config.tombstoneMs);
+    this.membership.table.reap(now, this.config.deadRetentionMs);
     this.pushPull(now, out);
     if (now < this.periodEndsAt) return out;
     const target = this.membership.table.nextProbeTarget();
@@ -213,15 +213,15 @@ export class SwimMember {
     return peers.map((peer) => this.envelope(peer, { type: "leave", incarnation }));
   }
 
-  /** Every member we know, ourselves included, tombstones too. O(n). */
-  members(): MemberView[] {
-    const views: MemberView[] = [this.selfView()];
+  /** Every member we know, ourselves included, graves too. O(n). */
+  members(): MemberStatus[] {
+    const views: MemberStatus[] = [this.selfView()];
     this.membership.table.forEach((name, state, incarnation) => views.push({ name, state, incarnation }));
     return views;
   }
 
   /** One member's state in our view. O(1). */
-  member(name: string): MemberView | undefined {
+  member(name: string): MemberStatus | undefined {
     if (name === this.self) return this.selfView();
     const record = this.membership.table.get(name);
     return record && { name, state: record.state, incarnation: record.incarnation };
@@ -234,7 +234,7 @@ export class SwimMember {
 
   /** JSON-serialisable; O(n). Restoring it resumes one incarnation up (see Membership.restore). */
   snapshot(): SwimSnapshot {
-    const since = new Map(this.membership.table.tombstones().map((grave) => [grave.name, grave.since]));
+    const since = new Map(this.membership.table.currentGraves().map((grave) => [grave.name, grave.since]));
     const members: SnapshotMember[] = [];
     this.membership.table.forEach((name, state, incarnation) => {
       const died = since.get(name);
@@ -396,7 +396,7 @@ export class SwimMember {
     return this.seq;
   }
 
-  private selfView(): MemberView {
+  private selfView(): MemberStatus {
     return { name: this.self, state: this.membership.left ? "left" : "alive", incarnation: this.membership.incarnation };
   }
 }

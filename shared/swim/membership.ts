@@ -2,7 +2,7 @@ import type { Awareness } from "./awareness";
 import { BroadcastQueue } from "./broadcast";
 import type { SwimConfig } from "./config";
 import { MemberTable } from "./member-table";
-import { isLive, refutation, supersedes } from "./rules";
+import { isLive, refutation, overrides } from "./rules";
 import { expectedConfirmations, Suspicion, suspicionTimeouts } from "./suspicion";
 import type { MemberState, MembershipEvent, SwimSnapshot, Update } from "./types";
 
@@ -65,7 +65,7 @@ export class Membership {
   apply(update: Update, now: number, source: UpdateSource = "gossip"): void {
     if (update.member === this.self) return this.hearAboutSelf(update);
     const current = this.table.get(update.member);
-    if (!supersedes(update, current)) {
+    if (!overrides(update, current)) {
       const confirms = update.state === "suspect" && current?.state === "suspect" && current.incarnation === update.incarnation;
       if (confirms && source === "gossip") this.confirm(update);
       return;

@@ -26,7 +26,7 @@ export interface Status {
 }
 
 /** Does `incoming` replace `current` (our view of another member; undefined if unknown)? */
-export function supersedes(incoming: Status, current: Status | undefined): boolean {
+export function overrides(incoming: Status, current: Status | undefined): boolean {
   if (current === undefined) return true;
   if (incoming.incarnation !== current.incarnation) return incoming.incarnation > current.incarnation;
   return RANK[incoming.state] > RANK[current.state];
@@ -47,7 +47,7 @@ export function refutation(selfIncarnation: number, heard: Status): number | und
   return mustAnswer ? heard.incarnation + 1 : undefined;
 }
 
-/** Alive and suspect members are probed, gossiped to and counted in n; dead and left are tombstones. */
+/** Alive and suspect members are probed, gossiped to and counted in n; dead and left are graves. */
 export function isLive(state: MemberState): boolean {
   return state === "alive" || state === "suspect";
 }

@@ -64,7 +64,7 @@ export interface Envelope {
   readonly msg: SwimMessage;
 }
 
-export interface MemberView {
+export interface MemberStatus {
   readonly name: string;
   readonly state: MemberState;
   readonly incarnation: number;
@@ -93,7 +93,7 @@ export interface SwimSnapshot {
   readonly members: readonly SnapshotMember[];
 }
 
-export interface SnapshotMember extends MemberView {
-  /** Dead and left only: when, in the host's clock, so the tombstone is reaped on time. */
+export interface SnapshotMember extends MemberStatus {
+  /** Dead and left only: when, in the host's clock, so the grave is reaped on time. */
   readonly since?: number;
 }

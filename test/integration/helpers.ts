@@ -8,7 +8,7 @@ export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`http://ringkv.test${path}`, init);
 }
 
-export const config = parseConfig(env as unknown as Record<string, unknown>);
+export const config = parseConfig(env);
 const ring = Ring.build(config.nodes, { virtualNodes: config.virtualNodes, replicas: config.replicas });
 
 /** The key's replicas in preference order, as the router computes them. */

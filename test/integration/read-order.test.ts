@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../shared/entry";
-import type { MemberView } from "../../shared/swim";
+import type { MemberStatus } from "../../shared/swim";
 import { parseSpeculativeRetry, type SpeculativeRetry } from "../../shared/speculation";
 import { HybridClock } from "../../shared/version";
 import type { ReadReply, WriteReply } from "../../shared/wire";
@@ -20,7 +20,7 @@ const entry = (wall: number, value: string): Entry => ({ kind: "value", value, v
 
 function cluster(options: { retry?: string; suspects?: string[] } = {}) {
   const timers = manualTimers();
-  const members: MemberView[] = ["a", "b", "c"].map((name) => ({
+  const members: MemberStatus[] = ["a", "b", "c"].map((name) => ({
     name,
     state: options.suspects?.includes(name) ? "suspect" : "alive",
     incarnation: 0,
@@ -35,12 +35,12 @@ function cluster(options: { retry?: string; suspects?: string[] } = {}) {
     replicas: {
       read: (node) => {
         const reply = deferred<ReadReply>();
-        reads.push({ node, answer: (e) => reply.resolve({ entry: e, view: view.digest }) });
+        reads.push({ node, answer: (e) => reply.resolve({ entry: e, digest: view.digest }) });
         return reply.promise;
       },
       write: async (node, _key, written): Promise<WriteReply> => {
         repairs.push([node, written]);
-        return { applied: true, version: written.version, view: view.digest };
+        return { applied: true, version: written.version, digest: view.digest };
       },
     },
     clock: new HybridClock("test", timers.now),

@@ -15,12 +15,12 @@ const value = (text: string, wall: number): Entry => ({
 });
 const ring = Ring.build(["a", "b", "c"], { virtualNodes: 16, replicas: 3 });
 
-/** Peers that hold what they are sent; `during` runs inside each stabilize call, as a concurrent write would. */
+/** Peers that hold what they are sent; `during` runs inside each applyEntries call, as a concurrent write would. */
 function peers(during?: (peer: string) => void) {
   const held = new Map<string, Map<string, Entry>>();
   const client: PeerClient = {
-    compare: async () => ({ newer: [], behind: [] }),
-    stabilize: async (peer: string, entries: readonly KeyedEntry[]) => {
+    antiEntropy: async () => ({ newer: [], behind: [] }),
+    applyEntries: async (peer: string, entries: readonly KeyedEntry[]) => {
       during?.(peer);
       const copy = held.get(peer) ?? new Map<string, Entry>();
       for (const { key, entry } of entries) copy.set(key, entry);
@@ -41,7 +41,7 @@ describe("the rebalancing sweep", () => {
       store.apply("k", value("v1", 1));
       const { client, held } = peers();
       const sweep = new Rebalancer("outsider-1", store, client, 1e12, Date.now);
-      expect(await sweep.repairStep(ring, 100)).toBe(true);
+      expect(await sweep.sweepStep(ring, 100)).toBe(true);
       for (const node of ring.preferenceList("k")) expect(held.get(node)?.get("k")).toEqual(value("v1", 1));
       expect(store.get("k")).toBeUndefined();
     });
@@ -54,9 +54,9 @@ describe("the rebalancing sweep", () => {
         if (peer === ring.preferenceList("k")[0]) store.apply("k", value("v2", 2));
       });
       const sweep = new Rebalancer("outsider-2", store, client, 1e12, Date.now);
-      await sweep.repairStep(ring, 100);
+      await sweep.sweepStep(ring, 100);
       expect(store.get("k")).toEqual(value("v2", 2));
-      await sweep.repairStep(ring, 100);
+      await sweep.sweepStep(ring, 100);
       for (const node of ring.preferenceList("k")) expect(held.get(node)?.get("k")).toEqual(value("v2", 2));
       expect(store.get("k")).toBeUndefined();
     });
@@ -67,13 +67,13 @@ describe("the rebalancing sweep", () => {
       store.apply("k", value("v1", 1));
       const refusing = ring.preferenceList("k")[1]!;
       const client: PeerClient = {
-        compare: async () => ({ newer: [], behind: [] }),
-        stabilize: async (peer, entries) => {
+        antiEntropy: async () => ({ newer: [], behind: [] }),
+        applyEntries: async (peer, entries) => {
           if (peer === refusing) throw new Error("unreachable");
           return { received: entries.length, applied: entries.length };
         },
       };
-      await new Rebalancer("outsider-3", store, client, 1e12, Date.now).repairStep(ring, 100);
+      await new Rebalancer("outsider-3", store, client, 1e12, Date.now).sweepStep(ring, 100);
       expect(store.get("k")).toEqual(value("v1", 1));
     });
   });
@@ -83,7 +83,7 @@ describe("the rebalancing sweep", () => {
       const now = 10_000_000;
       store.apply("old", { kind: "tombstone", version: { wall: now - 2_000, logical: 0, writer: "w" } });
       store.apply("recent", { kind: "tombstone", version: { wall: now - 500, logical: 0, writer: "w" } });
-      await new Rebalancer("a", store, peers().client, 1_000, () => now).repairStep(ring, 100);
+      await new Rebalancer("a", store, peers().client, 1_000, () => now).sweepStep(ring, 100);
       expect(store.get("old")).toBeUndefined();
       expect(store.get("recent")?.kind).toBe("tombstone");
     });

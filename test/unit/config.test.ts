@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../shared/config";
+import { readFileSync } from "node:fs";
+import { CONFIG_VARS, ConfigError, parseConfig } from "../../shared/config";
 
 const NODES = "n1,n2,n3,n4,n5";
 
@@ -41,5 +42,26 @@ describe("parseConfig", () => {
 
   it("treats an empty ADMIN_TOKEN as none: the admin API stays off", () => {
     expect(parseConfig({ NODES, ADMIN_TOKEN: "" }).adminToken).toBeUndefined();
+  });
+});
+
+describe("the vars the configuration reads", () => {
+  const text = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
+  const declaredIn = (path: string): Set<string> => new Set([...text(path).matchAll(/^\s*([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]!));
+
+  it("are exactly the names parseConfig reads", () => {
+    const source = text("shared/config.ts");
+    const read = new Set([...source.matchAll(/vars\.([A-Z][A-Z0-9_]*)|\(vars, "([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1] ?? m[2]!));
+    expect([...read].sort()).toEqual([...CONFIG_VARS].sort());
+  });
+
+  it("are each declared in wrangler.toml (or, for a secret, in env.d.ts) and typed on the generated Env", () => {
+    const toml = new Set([...text("wrangler.toml").matchAll(/^([A-Z][A-Z0-9_]*) = /gm)].map((m) => m[1]!));
+    const secrets = declaredIn("env.d.ts");
+    const generated = declaredIn("worker-configuration.d.ts");
+    for (const name of CONFIG_VARS) {
+      expect(toml.has(name) || secrets.has(name), `${name} in wrangler.toml [vars] or env.d.ts`).toBe(true);
+      expect(generated.has(name) || secrets.has(name), `${name} on Env`).toBe(true);
+    }
   });
 });

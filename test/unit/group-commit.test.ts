@@ -1,26 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { GroupCommit, MAX_BATCH } from "../../durable/group-commit";
 
-/** A GroupCommit whose clock and batches move only when the test says so. */
+/** A GroupCommit whose time and batches move only when the test says so. */
 function manual<W, R>(apply: (write: W) => R) {
   const flushes: (() => void)[] = [];
-  const clock = { now: 0 };
+  const time = { now: 0 };
   const commits = new GroupCommit(
     apply,
     (flush) => flushes.push(flush),
-    () => clock.now,
+    () => time.now,
   );
   const runBatch = (): void => flushes.shift()!();
-  return { commits, flushes, clock, runBatch };
+  return { commits, flushes, time, runBatch };
 }
 
 describe("GroupCommit: writes that arrive together share one commit", () => {
   it("applies a write at once while the node is quiet: no timer, no wait", async () => {
     const applied: string[] = [];
-    const { commits, flushes, clock } = manual((w: string) => (applied.push(w), w.toUpperCase()));
+    const { commits, flushes, time } = manual((w: string) => (applied.push(w), w.toUpperCase()));
     const a = commits.submit("a");
     expect(applied).toEqual(["a"]);
-    clock.now = 1;
+    time.now = 1;
     const b = commits.submit("b");
     expect(applied).toEqual(["a", "b"]);
     expect(flushes).toHaveLength(0);
@@ -28,7 +28,7 @@ describe("GroupCommit: writes that arrive together share one commit", () => {
     expect(commits.stats).toEqual({ writes: 2, commits: 2 });
   });
 
-  it("groups the writes of a burst: the second write in one clock tick starts a batch, applied later in arrival order", async () => {
+  it("groups the writes of a burst: the second write in one tick of now() starts a batch, applied later in arrival order", async () => {
     const applied: string[] = [];
     const { commits, flushes, runBatch } = manual((w: string) => (applied.push(w), w.toUpperCase()));
     const writes = ["a", "b", "c", "d"].map((w) => commits.submit(w));
@@ -42,28 +42,28 @@ describe("GroupCommit: writes that arrive together share one commit", () => {
 
   it("keeps grouping while batches hold several writes, and stops after a batch of one", () => {
     const applied: number[] = [];
-    const { commits, flushes, clock, runBatch } = manual((w: number) => applied.push(w));
+    const { commits, flushes, time, runBatch } = manual((w: number) => applied.push(w));
     void commits.submit(1);
     void commits.submit(2); // same tick: busy
-    clock.now = 5;
+    time.now = 5;
     void commits.submit(3); // a new tick, but busy: queued with 2
     runBatch();
     expect(applied).toEqual([1, 2, 3]);
-    clock.now = 9;
+    time.now = 9;
     void commits.submit(4); // still busy: the last batch held two
     expect(applied).toEqual([1, 2, 3]);
     runBatch(); // a batch of one: the burst is over
-    clock.now = 12;
+    time.now = 12;
     void commits.submit(5);
     expect(applied).toEqual([1, 2, 3, 4, 5]);
     expect(flushes).toHaveLength(0);
   });
 
-  it("applies the queue when another event asks (settle), and the timer then finds nothing left", async () => {
+  it("applies the queue when another event asks (flush), and the timer then finds nothing left", async () => {
     const applied: string[] = [];
     const { commits, flushes, runBatch } = manual((w: string) => applied.push(w));
     const writes = ["a", "b", "c"].map((w) => commits.submit(w));
-    commits.settle();
+    commits.flush();
     expect(applied).toEqual(["a", "b", "c"]);
     await Promise.all(writes);
     runBatch();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { MemberView } from "../../shared/swim";
+import type { MemberStatus } from "../../shared/swim";
 import { viewDigest } from "../../shared/view";
 import type { MembershipReply } from "../../shared/wire";
 import { GossipMembership } from "../../worker/membership";
 
-const alive = (...names: string[]): MemberView[] => names.map((name) => ({ name, state: "alive", incarnation: 0 }));
+const alive = (...names: string[]): MemberStatus[] => names.map((name) => ({ name, state: "alive", incarnation: 0 }));
 
 /** A source whose nodes answer when the test says so. */
 function source(ttlMs = 1_000) {
@@ -22,8 +22,8 @@ function source(ttlMs = 1_000) {
       return new Promise((resolve) => pending.push(resolve));
     },
   });
-  const answer = (members: MemberView[]) => {
-    const reply = { node: "a", members, view: viewDigest(members) };
+  const answer = (members: MemberStatus[]) => {
+    const reply = { node: "a", members, digest: viewDigest(members) };
     for (const resolve of pending.splice(0)) resolve(reply);
   };
   return { membership, asked, answer, advance: (ms: number) => (now += ms) };

@@ -286,7 +286,7 @@ describe("join, leave, restart", () => {
     expect(c.get("a").member("b")).toEqual({ name: "b", state: "alive", incarnation: 6 });
   });
 
-  it("snapshot is JSON, and a restore resumes one incarnation up with tombstones kept", () => {
+  it("snapshot is JSON, and a restore resumes one incarnation up with graves kept", () => {
     const c = cluster(["a", "b", "c"]);
     c.get("a").receive(0, {
       from: "c",
@@ -304,8 +304,8 @@ describe("join, leave, restart", () => {
     expect(() => new SwimMember("z", DEFAULT_SWIM_CONFIG, { random: Math.random }, saved)).toThrow(/snapshot of a/);
   });
 
-  it("reaps tombstones after tombstoneMs", () => {
-    const c = cluster(["a", "b", "c"], { ...DEFAULT_SWIM_CONFIG, tombstoneMs: 10_000 });
+  it("reaps graves after deadRetentionMs", () => {
+    const c = cluster(["a", "b", "c"], { ...DEFAULT_SWIM_CONFIG, deadRetentionMs: 10_000 });
     c.get("a").receive(0, { from: "c", to: "a", msg: { type: "leave", incarnation: 0 } });
     c.get("a").tick(9_000);
     expect(c.get("a").member("c")?.state).toBe("left");

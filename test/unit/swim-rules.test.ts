@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { refutation, supersedes, type Status } from "../../shared/swim/rules";
+import { refutation, overrides, type Status } from "../../shared/swim/rules";
 import type { MemberState } from "../../shared/swim/types";
 
 const at = (state: MemberState, incarnation: number): Status => ({ state, incarnation });
@@ -31,15 +31,14 @@ describe("SWIM precedence: what we hold about another member", () => {
     [at("dead", 1), at("left", 1), false],
     [at("alive", 2), at("left", 1), true],
   ] as const)("%o over %o: %s", (incoming, current, applied) => {
-    expect(supersedes(incoming, current)).toBe(applied);
+    expect(overrides(incoming, current)).toBe(applied);
   });
 
   const status = fc.record({
     state: fc.constantFrom<MemberState>("alive", "suspect", "dead", "left"),
     incarnation: fc.nat(20),
   });
-  const merge = (updates: readonly Status[]) =>
-    updates.reduce<Status | undefined>((held, u) => (supersedes(u, held) ? u : held), undefined);
+  const merge = (updates: readonly Status[]) => updates.reduce<Status | undefined>((held, u) => (overrides(u, held) ? u : held), undefined);
 
   it("merging is order-independent: any arrival order of the same updates ends in the same view", () => {
     fc.assert(
@@ -66,7 +65,7 @@ describe("SWIM precedence: what we hold about another member", () => {
     fc.assert(
       fc.property(fc.nat(20), fc.nat(20), (left, alive) => {
         fc.pre(alive <= left);
-        expect(supersedes(at("alive", alive), at("left", left))).toBe(false);
+        expect(overrides(at("alive", alive), at("left", left))).toBe(false);
       }),
     );
   });

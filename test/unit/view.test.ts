@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { MemberView } from "../../shared/swim";
+import type { MemberStatus } from "../../shared/swim";
 import { readOrder, ringMembers, viewDigest } from "../../shared/view";
 
-const m = (name: string, state: MemberView["state"], incarnation = 0): MemberView => ({ name, state, incarnation });
+const m = (name: string, state: MemberStatus["state"], incarnation = 0): MemberStatus => ({ name, state, incarnation });
 
 describe("which members are on the ring", () => {
   it("alive and suspect members are; dead and left ones are not", () => {

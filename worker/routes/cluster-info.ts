@@ -41,16 +41,16 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
             tombstones: own.tombstones,
             groupCommit: own.groupCommit,
             fault: own.fault,
-            view: own.view,
+            view: own.digest,
           }),
     };
   });
   // The views that matter are those of members still running the protocol.
   const running = stats.filter((s): s is NodeStats => s?.swim !== undefined && s.swim.state !== "left" && s.fault.mode !== "crash");
-  const views = new Set(running.map((s) => s.view));
+  const digests = new Set(running.map((s) => s.digest));
   return json({
     nodes,
-    viewsAgree: views.size <= 1,
+    viewsAgree: digests.size <= 1,
     view: { digest: view.digest, from: view.source ?? null },
     replicas: config.replicas,
     readQuorum: config.readQuorum,

@@ -4,10 +4,10 @@ import { ClusterDriver, stub } from "./harness";
 
 const driver = new ClusterDriver();
 
-/** The node's private alarm clock and SWIM host, for injecting a failure the public API cannot cause. */
+/** The node's private alarm scheduler and SWIM host, for injecting a failure the public API cannot cause. */
 interface Internals {
   gossip: { wake(period: boolean): Promise<void> };
-  clock: { jobs: { set(job: string, at: number): void; has(job: string): boolean } };
+  scheduler: { jobs: { set(job: string, at: number): void; has(job: string): boolean } };
 }
 
 describe("a node's alarm", () => {
@@ -24,11 +24,11 @@ describe("a node's alarm", () => {
         }
         return wake(period);
       };
-      for (const job of ["period", "repair", "rebalance"]) node.clock.jobs.set(job, 0);
+      for (const job of ["period", "repair", "rebalance"]) node.scheduler.jobs.set(job, 0);
     });
     expect(await runDurableObjectAlarm(stub("node-1"))).toBe(true);
     const jobs = await runInDurableObject(stub("node-1"), (instance) => {
-      const { jobs } = (instance as unknown as Internals).clock;
+      const { jobs } = (instance as unknown as Internals).scheduler;
       return { period: jobs.has("period"), repair: jobs.has("repair") };
     });
     expect(jobs).toEqual({ period: true, repair: true });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { MemberView } from "../../../shared/swim";
+import type { MemberStatus } from "../../../shared/swim";
 import { api, ADMIN, config } from "../helpers";
 
 /**
@@ -60,13 +60,13 @@ export class ClusterDriver {
   }
 
   /** What `node` believes about `member`. */
-  async stateOf(node: string, member: string): Promise<MemberView | undefined> {
+  async stateOf(node: string, member: string): Promise<MemberStatus | undefined> {
     const view = await stub(node).membership();
     return view.members.find((m) => m.name === member);
   }
 
   /** Whether every node in `observers` sees `member` in `state`. */
-  async allSee(observers: Iterable<string>, member: string, state: MemberView["state"]): Promise<boolean> {
+  async allSee(observers: Iterable<string>, member: string, state: MemberStatus["state"]): Promise<boolean> {
     for (const node of observers) if ((await this.stateOf(node, member))?.state !== state) return false;
     return true;
   }

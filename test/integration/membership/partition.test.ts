@@ -27,7 +27,7 @@ describe("a partitioned pair", () => {
 
   it("really cannot talk directly: the partitioned node refuses its peer's messages", async () => {
     // RPC results are RpcPromises; wrap them in plain promises for expect().
-    const call = (node: string, from: string) => Promise.resolve().then(() => stub(node).compare([], from));
+    const call = (node: string, from: string) => Promise.resolve().then(() => stub(node).antiEntropy([], from));
     await expect(call("node-1", "node-2")).rejects.toThrow(/partitioned/);
     await expect(call("node-1", "node-3")).resolves.toEqual({ newer: [], behind: [] });
   });

@@ -1,15 +1,15 @@
 import { Timetable } from "../shared/timetable";
 
 /**
- * A node object's one alarm, shared by all its periodic jobs, and the clock the
- * node's protocol runs on.
+ * A node object's one alarm, shared by all its periodic jobs, and the time
+ * (`now`) the node's protocol runs on.
  *
- * The clock is `Date.now()`, except that an alarm acts at the time it was due
- * even when it runs early. The platform never runs alarms early; a test driver
- * does (`runDurableObjectAlarm`), which is how tests step whole protocol
- * periods deterministically with periods too long to fire on their own.
+ * `now` is `Date.now()`, except that an alarm acts at the time it was due even
+ * when it runs early. The platform never runs alarms early; a test driver does
+ * (`runDurableObjectAlarm`), which is how tests step whole protocol periods
+ * deterministically with periods too long to fire on their own.
  */
-export class AlarmClock<Job extends string> {
+export class AlarmScheduler<Job extends string> {
   readonly jobs = new Timetable<Job>();
   private armedAt: number | undefined;
   private floor = 0;
@@ -20,7 +20,7 @@ export class AlarmClock<Job extends string> {
     return Math.max(Date.now(), this.floor);
   }
 
-  /** Call first thing in `alarm()`: the time the alarm was armed for becomes the clock's floor. */
+  /** Call first thing in `alarm()`: the time the alarm was armed for becomes the floor of `now`. */
   fired(): void {
     if (this.armedAt !== undefined) this.floor = Math.max(this.floor, this.armedAt);
     this.armedAt = undefined;
