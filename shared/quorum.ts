@@ -53,6 +53,13 @@ export interface GatherOptions<T> {
    * still missing. Undefined: only failures and timeouts bring in more replicas.
    */
   readonly speculateAfterMs?: number | undefined;
+  /**
+   * Patience for writes: a call that passes `timeoutMs` is replaced by the next
+   * replica as usual, but its own answer still counts if it arrives within this
+   * many ms more. A replica slowed by overload usually applies the write; without
+   * this, a write every replica applied could be reported as failed.
+   */
+  readonly lateGraceMs?: number | undefined;
   /** Told how long each replica asked took to answer, fail or time out. */
   readonly timing?: GatherTiming | undefined;
 }
@@ -131,25 +138,35 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       }
     };
 
+    // A failure is replaced by the next replica only while the answer is still open.
+    const replace = (): void => {
+      if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
+    };
+
     const record = (outcome: ReplicaOutcome<T>, startedAt: number | undefined): void => {
       pending--;
       outcomes.push(outcome);
       const needed = outcome.ok && !done && successes.length < required;
       if (timing !== undefined && startedAt !== undefined) timing.record(outcome.node, timing.now() - startedAt, needed);
       if (outcome.ok) successes.push(outcome);
-      // A failure is replaced by the next replica only while the answer is still open.
-      else if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
+      else replace();
       finish();
     };
 
     const ask = (node: string, race: Deadline): void => {
       pending++;
       const startedAt = timing?.now();
+      const answer = call(node);
+      const succeed = (value: T) => record({ node, ok: true, value }, startedAt);
+      const fail = (error: unknown) => record({ node, ok: false, reason: describe(error) }, startedAt);
+      const grace = options.lateGraceMs;
       started.push(
-        race(call(node)).then(
-          (value) => record({ node, ok: true, value }, startedAt),
-          (error: unknown) => record({ node, ok: false, reason: describe(error) }, startedAt),
-        ),
+        race(answer).then(succeed, (error: unknown) => {
+          if (!(error instanceof ReplicaTimeout) || grace === undefined) return fail(error);
+          // Replaced now, but still pending: its late answer may yet make the quorum.
+          replace();
+          return deadline(grace, schedule)(answer).then(succeed, fail);
+        }),
       );
     };
 

@@ -1,9 +1,11 @@
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
+import type { Admission } from "../shared/admission";
 import { withTimeout } from "../shared/quorum";
 import { timers } from "../shared/timers";
 import { Coordinator } from "./coordinator";
 import { GossipMembership, type MembershipSource } from "./membership";
+import { routerAdmission } from "./overload";
 import { ReplicaLatency } from "./read-order";
 import { replicaClient, type ReplicaClient } from "./replica-client";
 
@@ -13,6 +15,8 @@ export interface Cluster {
   readonly membership: MembershipSource;
   readonly replicas: ReplicaClient;
   readonly coordinator: Coordinator;
+  /** Bounds the store requests this isolate works on at once (worker/overload.ts). */
+  readonly admission: Admission;
   readonly namespace: DurableObjectNamespace<import("../durable/ring-node").RingNode>;
 }
 
@@ -53,7 +57,8 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     readRepairChance: config.readRepairChance,
     latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now),
   });
-  return { config, membership, replicas, coordinator, namespace: env.RING_NODE };
+  const admission = routerAdmission(config.replicaTimeoutMs, timers);
+  return { config, membership, replicas, coordinator, admission, namespace: env.RING_NODE };
 }
 
 /** 48 random bits in base 36: unique per isolate in practice, short on the wire. */

@@ -148,6 +148,8 @@ export class Coordinator {
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
       timing: this.deps.latency?.writes,
+      // A replica slowed past the timeout usually applies the write: its ack still counts for two timeouts more.
+      lateGraceMs: 2 * this.deps.replicaTimeoutMs,
     });
     background(settled);
     const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);

@@ -244,3 +244,47 @@ describe("gather with a speculative delay", () => {
     ]);
   });
 });
+
+describe("gather with patience for late answers (writes)", () => {
+  it("replaces a replica at the timeout, yet counts its answer if it arrives within the grace", async () => {
+    const { schedule, advance } = manualTimers();
+    const slow = deferred<string>();
+    const asked: string[] = [];
+    const result = gather({
+      nodes: ["slow", "b", "c"],
+      required: 3,
+      initial: 3,
+      call: (n) => (asked.push(n), n === "slow" ? slow.promise : Promise.resolve(n)),
+      timeoutMs: 100,
+      schedule,
+      lateGraceMs: 100,
+    });
+    let outcome: unknown;
+    result.then(
+      (g) => (outcome = g.replies.map((r) => r.node)),
+      (e: unknown) => (outcome = e),
+    );
+    await advance(150);
+    expect(outcome).toBeUndefined();
+    slow.resolve("applied, late");
+    await flush();
+    expect(outcome).toEqual(["b", "c", "slow"]);
+  });
+
+  it("fails once the grace is over too, naming the timeout", async () => {
+    const { schedule, advance } = manualTimers();
+    const result = gather({
+      nodes: ["slow", "b"],
+      required: 2,
+      initial: 2,
+      call: (n) => (n === "slow" ? new Promise<string>(() => undefined) : Promise.resolve(n)),
+      timeoutMs: 100,
+      schedule,
+      lateGraceMs: 50,
+    });
+    const failed = expect(result).rejects.toMatchObject({ acked: 1, failures: [{ node: "slow", reason: "timed out after 50 ms" }] });
+    await advance(100);
+    await advance(50);
+    await failed;
+  });
+});

@@ -3,6 +3,7 @@ import { QuorumError, requiredReplicas } from "../../shared/quorum";
 import { formatVersion } from "../../shared/version";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json, rawJson } from "../http";
+import { admitted } from "../overload";
 import { keyFromQuery, writeFromBody } from "../request";
 
 /**
@@ -17,7 +18,9 @@ export async function getKey(request: IRequest, env: Env, ctx: ExecutionContext)
   refuse(request, "w", "w applies to writes; reads take r");
   const key = keyFromQuery(request.query, cluster.config.limits);
   const r = level(request, "r", cluster.config.readQuorum, cluster);
-  const { entry } = await quorum("read", () => cluster.coordinator.read(key, r, (p) => ctx.waitUntil(p)));
+  const { entry } = await quorum("read", () =>
+    admitted(cluster.admission, () => cluster.coordinator.read(key, r, (p) => ctx.waitUntil(p))),
+  );
   if (entry === undefined || entry.kind === "tombstone") {
     throw new HttpError(404, "not_found", `no value for key ${JSON.stringify(key)}`, { key });
   }
@@ -30,7 +33,9 @@ export async function putKey(request: IRequest, env: Env, ctx: ExecutionContext)
   refuse(request, "r", "r applies to reads; writes take w");
   const w = level(request, "w", cluster.config.writeQuorum, cluster);
   const { key, value } = await writeFromBody(request, cluster.config.limits);
-  const result = await quorum("write", () => cluster.coordinator.write(key, value, w, (p) => ctx.waitUntil(p)));
+  const result = await quorum("write", () =>
+    admitted(cluster.admission, () => cluster.coordinator.write(key, value, w, (p) => ctx.waitUntil(p))),
+  );
   return json({ key, version: formatVersion(result.version), acked: result.acked, required: w });
 }
 
@@ -39,7 +44,9 @@ export async function deleteKey(request: IRequest, env: Env, ctx: ExecutionConte
   refuse(request, "r", "r applies to reads; deletes take w");
   const key = keyFromQuery(request.query, cluster.config.limits);
   const w = level(request, "w", cluster.config.writeQuorum, cluster);
-  const result = await quorum("delete", () => cluster.coordinator.delete(key, w, (p) => ctx.waitUntil(p)));
+  const result = await quorum("delete", () =>
+    admitted(cluster.admission, () => cluster.coordinator.delete(key, w, (p) => ctx.waitUntil(p))),
+  );
   return json({ key, deleted: true, version: formatVersion(result.version), acked: result.acked, required: w });
 }
 
