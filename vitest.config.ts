@@ -1,5 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, defineProject } from "vitest/config";
+import { buildDashboard } from "./scripts/build-dashboard.ts";
+
+// The Worker's static assets (wrangler.toml `[assets]`) must exist before any project loads the config.
+buildDashboard();
 
 /**
  * Three kinds of tests:

@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
 import { withTimeout } from "../shared/quorum";
+import { createLogger, type Logger } from "../shared/log";
+import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
 import { timers } from "../shared/timers";
@@ -54,6 +56,8 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   private readonly rebalancer: Rebalancer;
   private readonly scheduler: AlarmScheduler<Job>;
   private readonly commits: GroupCommit<KeyedEntry, WriteReply>;
+  private readonly events = new RecentEvents();
+  private readonly logger: Logger;
   private ring: Ring | undefined;
   private digest = "";
 
@@ -63,6 +67,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.name = ownName(ctx);
+    this.logger = createLogger(this.name, console);
     this.config = parseConfig(env);
     // SQLite calls are synchronous: the replicas are loaded before any request runs.
     this.store = new ReplicaStore(ctx.storage);
@@ -228,6 +233,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       groupCommit: this.commits.stats,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
       digest: this.digest,
+      events: this.events.list(),
     };
   }
 
@@ -270,7 +276,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       if (!this.faults.crashed) await this.runDue();
     } catch (error) {
       // Never into the platform's retry loop: the next period retries on its own.
-      console.error(`${this.name}: alarm failed`, error);
+      this.logger.log("error", "alarm_failed", { error });
     } finally {
       this.arm();
     }
@@ -312,7 +318,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     try {
       return await run();
     } catch (error) {
-      console.error(`${this.name}: ${job} failed`, error);
+      this.logger.log("error", "job_failed", { job, error });
       return undefined;
     }
   }
@@ -351,10 +357,13 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- membership changes and rebalancing ----------------------------------
 
   private membershipChanged(events: readonly MembershipEvent[]): void {
+    for (const { member, type, incarnation } of events) {
+      this.events.add({ member, type, incarnation, at: Date.now() });
+      this.logger.log(type === "dead" || type === "suspect" ? "warn" : "info", type, { member, incarnation });
+    }
     const before = this.digest;
     this.refreshRing();
     if (this.digest === before) return;
-    for (const event of events) console.log(`${this.name}: ${event.member} ${event.type} (incarnation ${event.incarnation})`);
     // Coalesce a burst of changes (a join gossiped by several members) into one sweep.
     this.rebalancer.restartSweep();
     this.scheduler.jobs.setEarliest("rebalance", this.scheduler.now() + this.config.swim.protocolPeriodMs);

@@ -96,6 +96,11 @@ export class Ring {
     return new Ring(Object.freeze(names), Object.freeze({ ...options }), tokens, preferences);
   }
 
+  /** Every token with the member that owns it, in ring order: what a picture of the ring draws. */
+  tokenOwners(): [token: number, member: string][] {
+    return Array.from(this.tokens, (token, i) => [token, this.preferences[i]![0]!]);
+  }
+
   get size(): number {
     return this.members.length;
   }

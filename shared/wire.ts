@@ -3,6 +3,7 @@
  * RPC and the node's internal HTTP API) carry exactly these shapes.
  */
 import type { Entry } from "./entry";
+import type { RecentEvent } from "./recent-events";
 import type { MemberStatus } from "./swim";
 import type { Version } from "./version";
 
@@ -69,6 +70,8 @@ export interface NodeStats {
   readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
   /** The digest of this node's membership view (`viewDigest`). */
   readonly digest: string;
+  /** The last membership events this node saw, oldest first (bounded: `RECENT_EVENTS`). */
+  readonly events: readonly RecentEvent[];
 }
 
 /**

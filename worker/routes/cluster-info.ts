@@ -1,4 +1,5 @@
 import { withTimeout } from "../../shared/quorum";
+import { Ring } from "../../shared/ring";
 import { timers } from "../../shared/timers";
 import type { NodeStats } from "../../shared/wire";
 import { clusterFor } from "../cluster";
@@ -42,6 +43,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
             groupCommit: own.groupCommit,
             fault: own.fault,
             view: own.digest,
+            events: own.events,
           }),
     };
   });
@@ -52,6 +54,8 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
     nodes,
     viewsAgree: digests.size <= 1,
     view: { digest: view.digest, from: view.source ?? null },
+    // Every listed node's tokens (dead and left ones too, so a picture shows whose ranges they were).
+    ring: Ring.build(names, { virtualNodes: config.virtualNodes, replicas: 1 }).tokenOwners(),
     replicas: config.replicas,
     readQuorum: config.readQuorum,
     writeQuorum: config.writeQuorum,

@@ -238,6 +238,16 @@ describe("routing", () => {
   });
 });
 
+describe("the dashboard's data", () => {
+  it("GET /cluster lists every node's tokens, the ring a picture draws", async () => {
+    const body = await (await api("/cluster")).json<{ ring: [number, string][] }>();
+    expect(body.ring).toHaveLength(config.nodes.length * config.virtualNodes);
+    expect(new Set(body.ring.map(([, node]) => node))).toEqual(new Set(config.nodes));
+    const tokens = body.ring.map(([token]) => token);
+    expect(tokens).toEqual([...tokens].sort((a, b) => a - b));
+  });
+});
+
 /** Versions are `<wall>.<logical>.<writer>`; compare numerically, then by writer. */
 function compare(a: string, b: string): number {
   const [aw, al, ax] = a.split(".");

@@ -25,6 +25,15 @@ describe("a crashed node", () => {
     expect(periods).toBeGreaterThan(4);
     expect(periods).toBeLessThanOrEqual(32);
     console.log(`node-3 dead everywhere after ${periods.toFixed(1)} protocol periods`);
+    // Each live node lists the suspicion and the death among its recent events, with wall times.
+    const body = await (
+      await api("/cluster")
+    ).json<{ nodes: { name: string; events: { member: string; type: string; at: number }[] }[] }>();
+    for (const node of body.nodes.filter((n) => live.includes(n.name))) {
+      const seen = node.events.filter((e) => e.member === "node-3").map((e) => e.type);
+      expect(seen, node.name).toContain("dead");
+      expect(node.events.every((e) => e.at > 1.7e12)).toBe(true);
+    }
   });
 
   it("writes and reads keep succeeding at quorum while it is down", async () => {
