@@ -57,7 +57,20 @@ export default defineConfig({
       }),
       workersProject("rpc", ["test/integration/**/*.test.ts"], { REPLICA_TRANSPORT: "rpc" }, [
         "test/integration/read-repair-chance.test.ts",
+        "test/integration/node-full.test.ts",
       ]),
+      // Every read a SQLite lookup: the data path, rebalancing and a graceful leave with no cache.
+      workersProject(
+        "no-cache",
+        [
+          "test/integration/data-path/**/*.test.ts",
+          "test/integration/rebalancer.test.ts",
+          "test/integration/membership/join-leave.test.ts",
+          "test/integration/membership/leave-large.test.ts",
+        ],
+        { CACHE_BYTES: "0" },
+      ),
+      workersProject("node-full", ["test/integration/node-full.test.ts"], { MAX_NODE_BYTES: "200000" }),
       workersProject("fetch", ["test/integration/data-path/**/*.test.ts"], { REPLICA_TRANSPORT: "fetch" }),
       workersProject("read-all", ["test/integration/read-repair-chance.test.ts"], { READ_REPAIR_CHANCE: "1" }),
       defineProject({

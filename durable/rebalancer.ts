@@ -1,8 +1,9 @@
 import type { Entry } from "../shared/entry";
 import type { Ring } from "../shared/ring";
+import { entryBytes } from "../shared/storage/entry-bytes";
+import type { ReplicaStorage } from "../shared/storage/store-rules";
 import { compareVersions } from "../shared/version";
 import type { AntiEntropyReply, KeyedEntry, KeyVersion, ApplyEntriesReply } from "../shared/wire";
-import type { ReplicaStore } from "./replica-store";
 
 /** Replica traffic between nodes; both calls carry the sender's name for the fault switch. */
 export interface PeerClient {
@@ -13,6 +14,9 @@ export interface PeerClient {
 /** Entries per applyEntries call: bounded in count and bytes, far under the 32 MiB RPC limit. */
 const CHUNK_ENTRIES = 256;
 const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Keys per batch of a graceful leave's drain: what the node holds in memory at once. */
+const DRAIN_BATCH = 256;
 
 /**
  * Moves data to where the ring says it belongs, and keeps replicas in step.
@@ -28,6 +32,8 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
  * compares what replicas hold, so it cannot miss them.
  *
  * On a graceful leave, `drain` hands everything to the ring without this node.
+ * Both read the store in key order in bounded batches, so no pass holds more
+ * than a batch of a node's data in memory.
  *
  * Every transfer is an idempotent merge on the receiver, so a retry, a
  * duplicate or a race with a client's write is harmless.
@@ -37,7 +43,7 @@ export class Rebalancer {
 
   constructor(
     private readonly self: string,
-    private readonly store: ReplicaStore,
+    private readonly store: ReplicaStorage,
     private readonly peers: PeerClient,
     private readonly tombstoneTtlMs: number,
     private readonly wallNow: () => number,
@@ -56,22 +62,20 @@ export class Rebalancer {
    * finished a sweep.
    */
   async sweepStep(ring: Ring, batch: number): Promise<boolean> {
-    const keys = this.store.keysAfter(this.cursor, batch);
-    const finished = keys.length < batch;
-    this.cursor = finished ? "" : keys[keys.length - 1]!;
+    const page = this.store.entriesAfter(this.cursor, batch);
+    const finished = page.length < batch;
+    this.cursor = finished ? "" : page[page.length - 1]!.key;
     const offers = new Map<string, KeyVersion[]>();
     const plan = new Plan();
     const expiry = this.wallNow() - this.tombstoneTtlMs;
-    for (const key of keys) {
-      const entry = this.store.get(key);
-      if (entry === undefined) continue;
+    for (const { key, entry } of page) {
       if (entry.kind === "tombstone" && entry.version.wall < expiry) {
         this.store.remove(key);
         continue;
       }
       const owners = ring.preferenceList(key);
       if (!owners.includes(this.self)) {
-        plan.relinquish(key, owners);
+        plan.relinquish(key, entry, owners);
         continue;
       }
       for (const node of owners) {
@@ -81,6 +85,7 @@ export class Rebalancer {
         items.push({ key, version: entry.version });
       }
     }
+    const scanned = new Map(page.map(({ key, entry }) => [key, entry]));
     await Promise.all(
       [...offers].map(async ([node, items]) => {
         let reply: AntiEntropyReply;
@@ -90,18 +95,31 @@ export class Rebalancer {
           return; // Unreachable now; the next sweep tries again.
         }
         this.store.applyAll(reply.newer);
-        for (const key of reply.behind) plan.send(node, key);
+        for (const key of reply.behind) {
+          const entry = scanned.get(key);
+          if (entry !== undefined) plan.send(node, key, entry);
+        }
       }),
     );
     await this.execute(plan);
     return finished;
   }
 
-  /** Hands every key to the ring without this node (a graceful leave). Returns how many keys left. */
+  /**
+   * Hands every key to the ring without this node (a graceful leave), a batch
+   * at a time in key order. Returns how many keys left.
+   */
   async drain(without: Ring): Promise<number> {
-    const plan = new Plan();
-    for (const { key } of this.store.all()) plan.relinquish(key, without.preferenceList(key));
-    return this.execute(plan);
+    let dropped = 0;
+    for (let cursor = "", more = true; more;) {
+      const page = this.store.entriesAfter(cursor, DRAIN_BATCH);
+      more = page.length === DRAIN_BATCH;
+      if (page.length > 0) cursor = page[page.length - 1]!.key;
+      const plan = new Plan();
+      for (const { key, entry } of page) plan.relinquish(key, entry, without.preferenceList(key));
+      dropped += await this.execute(plan);
+    }
+    return dropped;
   }
 
   /**
@@ -128,17 +146,17 @@ export class Rebalancer {
 
   /**
    * Ships the plan; drops each relinquished key once every new owner confirmed
-   * the entry this node holds now. A write can land here while the shipment is
+   * the version this node holds now. A write can land here while the shipment is
    * in flight (a router with an older view); its newer entry was not shipped, so
    * the key stays until a later sweep ships that too.
    */
   private async execute(plan: Plan): Promise<number> {
     const confirmed = new Map<string, Map<string, Entry>>();
     await Promise.all(
-      [...plan.sends].map(async ([node, keys]) => {
+      [...plan.sends].map(async ([node, items]) => {
         const got = new Map<string, Entry>();
         confirmed.set(node, got);
-        for (const chunk of this.chunks(keys)) {
+        for (const chunk of chunks(items)) {
           try {
             await this.peers.applyEntries(node, chunk);
             for (const { key, entry } of chunk) got.set(key, entry);
@@ -151,50 +169,49 @@ export class Rebalancer {
     let dropped = 0;
     for (const [key, owners] of plan.relinquished) {
       const held = this.store.get(key);
-      if (held !== undefined && owners.length > 0 && owners.every((node) => confirmed.get(node)?.get(key) === held)) {
+      if (held !== undefined && owners.length > 0 && owners.every((node) => sameVersion(confirmed.get(node)?.get(key), held))) {
         this.store.remove(key);
         dropped++;
       }
     }
     return dropped;
   }
+}
 
-  private *chunks(keys: Iterable<string>): Generator<KeyedEntry[]> {
-    let chunk: KeyedEntry[] = [];
-    let bytes = 0;
-    for (const key of keys) {
-      const entry = this.store.get(key);
-      if (entry === undefined) continue;
-      chunk.push({ key, entry });
-      bytes += entryBytes(key, entry);
-      if (chunk.length >= CHUNK_ENTRIES || bytes >= CHUNK_BYTES) {
-        yield chunk;
-        chunk = [];
-        bytes = 0;
-      }
+/** Equal versions are the same write (see `supersedes`). */
+function sameVersion(shipped: Entry | undefined, held: Entry): boolean {
+  return shipped !== undefined && compareVersions(shipped.version, held.version) === 0;
+}
+
+/** A node's share of a plan in stabilization calls, bounded in count and bytes. */
+function* chunks(items: Map<string, Entry>): Generator<KeyedEntry[]> {
+  let chunk: KeyedEntry[] = [];
+  let bytes = 0;
+  for (const [key, entry] of items) {
+    chunk.push({ key, entry });
+    bytes += entryBytes(key, entry);
+    if (chunk.length >= CHUNK_ENTRIES || bytes >= CHUNK_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
     }
-    if (chunk.length > 0) yield chunk;
   }
+  if (chunk.length > 0) yield chunk;
 }
 
-/** About what an entry weighs on the wire (UTF-16 length: within 3x of the bytes, and cheap). */
-function entryBytes(key: string, entry: Entry): number {
-  return key.length + (entry.kind === "value" ? entry.value.length : 0) + 64;
-}
-
-/** Which keys go to which node, and which keys this node gives up. */
+/** Which entries go to which node, and which keys this node gives up. */
 class Plan {
-  readonly sends = new Map<string, Set<string>>();
+  readonly sends = new Map<string, Map<string, Entry>>();
   readonly relinquished = new Map<string, readonly string[]>();
 
-  send(node: string, key: string): void {
-    let keys = this.sends.get(node);
-    if (keys === undefined) this.sends.set(node, (keys = new Set()));
-    keys.add(key);
+  send(node: string, key: string, entry: Entry): void {
+    let items = this.sends.get(node);
+    if (items === undefined) this.sends.set(node, (items = new Map()));
+    items.set(key, entry);
   }
 
-  relinquish(key: string, owners: readonly string[]): void {
+  relinquish(key: string, entry: Entry, owners: readonly string[]): void {
     this.relinquished.set(key, owners);
-    for (const node of owners) this.send(node, key);
+    for (const node of owners) this.send(node, key, entry);
   }
 }

@@ -1,23 +1,38 @@
-import { supersedes, type Entry } from "../shared/entry";
+import type { Entry } from "../shared/entry";
+import type { Rows, StoreCounts } from "../shared/storage/rows";
+import { StoreRules, type StoreOptions } from "../shared/storage/store-rules";
 import type { KeyedEntry } from "../shared/wire";
 
-/**
- * The storage rules of a replica, in one place.
- *
- * The in-memory map is the serving copy; SQLite is the durable copy. Every change
- * is written to SQLite before the caller's promise settles, and the object's
- * output gate holds the acknowledgement until that write is durable: an
- * acknowledged write survives a reset, a restart and a deploy. On start the map is
- * rebuilt from SQLite.
- *
- * A change is applied only if it supersedes what is held (a strictly newer
- * version), which makes replays, reordering and repair traffic harmless.
- */
-export class ReplicaStore {
-  private readonly entries = new Map<string, Entry>();
-  private tombstones = 0;
+/** Options of a node's store when none are given (tests that open a node's storage directly). */
+const DEFAULTS: StoreOptions = { node: "replica", cacheBytes: 8 * 1024 * 1024, maxBytes: Number.MAX_SAFE_INTEGER };
 
+/**
+ * A node's replica store: the storage rules over the object's SQLite database.
+ *
+ * SQLite is the serving copy. Every change is written before the caller's
+ * promise settles, and the object's output gate holds the acknowledgement until
+ * that write is durable: an acknowledged write survives a reset, a restart and
+ * a deploy. Starting reads the counts row and nothing else.
+ */
+export class ReplicaStore extends StoreRules {
+  private readonly sqlite: SqliteRows;
+
+  constructor(storage: DurableObjectStorage, options: StoreOptions = DEFAULTS) {
+    const rows = new SqliteRows(storage);
+    super(rows, options);
+    this.sqlite = rows;
+  }
+
+  /** Bytes the whole database takes, as the platform counts them against its 10 GB. */
+  get databaseSize(): number {
+    return this.sqlite.databaseSize;
+  }
+}
+
+/** A replica's rows in SQLite, each statement's `rowsRead` summed so tests can count the work. */
+export class SqliteRows implements Rows {
   private readonly sql: SqlStorage;
+  rowsRead = 0;
 
   constructor(private readonly storage: DurableObjectStorage) {
     const sql = (this.sql = storage.sql);
@@ -30,20 +45,23 @@ export class ReplicaStore {
       logical INTEGER NOT NULL,
       writer TEXT NOT NULL
     ) WITHOUT ROWID`);
-    for (const row of sql.exec<EntryRow>("SELECT key, value, wall, logical, writer FROM entries")) {
-      this.remember(row.key, fromRow(row));
-    }
+    // One row (id 0): the counts, written in the transaction of each change they count.
+    sql.exec(`CREATE TABLE IF NOT EXISTS entry_counts (
+      id INTEGER PRIMARY KEY CHECK (id = 0),
+      live INTEGER NOT NULL,
+      tombstones INTEGER NOT NULL,
+      bytes INTEGER NOT NULL
+    )`);
   }
 
-  get(key: string): Entry | undefined {
-    return this.entries.get(key);
+  read(key: string): Entry | undefined {
+    const [row] = this.rows<EntryRow>("SELECT key, value, wall, logical, writer FROM entries WHERE key = ?", key);
+    return row === undefined ? undefined : fromRow(row);
   }
 
-  /** Applies `entry` if it is newer than what is held; returns whether it was. */
-  apply(key: string, entry: Entry): boolean {
-    if (!supersedes(entry, this.entries.get(key))) return false;
+  write(key: string, entry: Entry): void {
     const v = entry.version;
-    this.sql.exec(
+    this.rows(
       `INSERT INTO entries (key, value, wall, logical, writer) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, wall = excluded.wall,
          logical = excluded.logical, writer = excluded.writer`,
@@ -53,57 +71,49 @@ export class ReplicaStore {
       v.logical,
       v.writer,
     );
-    this.remember(key, entry);
-    return true;
   }
 
-  /** Applies many entries in one transaction; returns how many were newer. */
-  applyAll(batch: readonly KeyedEntry[]): number {
-    return this.storage.transactionSync(() => {
-      let applied = 0;
-      for (const { key, entry } of batch) if (this.apply(key, entry)) applied++;
-      return applied;
-    });
+  delete(key: string): void {
+    this.rows("DELETE FROM entries WHERE key = ?", key);
   }
 
-  /**
-   * Forgets a key entirely: for a replica that handed the key to its new owners,
-   * and for tombstones past their grace period. Never for a client's delete.
-   */
-  remove(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    this.sql.exec("DELETE FROM entries WHERE key = ?", key);
-    if (entry.kind === "tombstone") this.tombstones--;
-    this.entries.delete(key);
+  scan(after: string, limit: number): KeyedEntry[] {
+    const rows = this.rows<EntryRow>(
+      "SELECT key, value, wall, logical, writer FROM entries WHERE key > ? ORDER BY key LIMIT ?",
+      after,
+      limit,
+    );
+    return rows.map((row) => ({ key: row.key, entry: fromRow(row) }));
   }
 
-  /** Up to `limit` held keys after `cursor` in key order, for sweeps that resume where they stopped. */
-  keysAfter(cursor: string, limit: number): string[] {
-    return this.sql
-      .exec<{ key: string }>("SELECT key FROM entries WHERE key > ? ORDER BY key LIMIT ?", cursor, limit)
-      .toArray()
-      .map((row) => row.key);
+  readCounts(): StoreCounts | undefined {
+    const [row] = this.rows<CountsRow>("SELECT live, tombstones, bytes FROM entry_counts WHERE id = 0");
+    return row;
   }
 
-  get liveCount(): number {
-    return this.entries.size - this.tombstones;
+  writeCounts({ live, tombstones, bytes }: StoreCounts): void {
+    this.rows(
+      `INSERT INTO entry_counts (id, live, tombstones, bytes) VALUES (0, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET live = excluded.live, tombstones = excluded.tombstones, bytes = excluded.bytes`,
+      live,
+      tombstones,
+      bytes,
+    );
   }
 
-  get tombstoneCount(): number {
-    return this.tombstones;
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
   }
 
-  /** Every held entry; the iteration reflects writes made while it runs. */
-  *all(): IterableIterator<KeyedEntry> {
-    for (const [key, entry] of this.entries) yield { key, entry };
+  get databaseSize(): number {
+    return this.sql.databaseSize;
   }
 
-  private remember(key: string, entry: Entry): void {
-    const previous = this.entries.get(key);
-    if (previous?.kind === "tombstone") this.tombstones--;
-    if (entry.kind === "tombstone") this.tombstones++;
-    this.entries.set(key, entry);
+  private rows<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlStorageValue[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...bindings);
+    const rows = cursor.toArray();
+    this.rowsRead += cursor.rowsRead;
+    return rows;
   }
 }
 
@@ -113,6 +123,12 @@ interface EntryRow extends Record<string, SqlStorageValue> {
   wall: number;
   logical: number;
   writer: string;
+}
+
+interface CountsRow extends Record<string, SqlStorageValue> {
+  live: number;
+  tombstones: number;
+  bytes: number;
 }
 
 function fromRow(row: EntryRow): Entry {

@@ -69,8 +69,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     this.name = ownName(ctx);
     this.logger = createLogger(this.name, console);
     this.config = parseConfig(env);
-    // SQLite calls are synchronous: the replicas are loaded before any request runs.
-    this.store = new ReplicaStore(ctx.storage);
+    // Reads the stored counts only: the entries stay in SQLite until asked for.
+    const { cacheBytes, maxNodeBytes } = this.config.storage;
+    this.store = new ReplicaStore(ctx.storage, { node: this.name, cacheBytes, maxBytes: maxNodeBytes });
     this.scheduler = new AlarmScheduler(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
     this.gossip = new SwimHost({
@@ -197,12 +198,12 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     // Writes still queued for a group commit are applied before each count, so they are handed off too.
     let handedOff = 0;
     this.commits.flush();
-    let remaining = this.store.liveCount + this.store.tombstoneCount;
+    let remaining = this.heldRows();
     for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
       this.commits.flush();
       const dropped = await this.rebalancer.drain(without);
       handedOff += dropped;
-      remaining = this.store.liveCount + this.store.tombstoneCount;
+      remaining = this.heldRows();
       if (dropped === 0) break;
     }
     if (remaining > 0) return { left: false, handedOff, remaining };
@@ -212,6 +213,11 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     this.scheduler.jobs.cancel("rebalance");
     this.arm();
     return { left: true, handedOff, stats: this.stats() };
+  }
+
+  private heldRows(): number {
+    const { live, tombstones } = this.store.counts();
+    return live + tombstones;
   }
 
   // ---- operators -----------------------------------------------------------
@@ -227,8 +233,14 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     const self = this.gossip.self;
     return {
       name: this.name,
-      keys: this.store.liveCount,
-      tombstones: this.store.tombstoneCount,
+      keys: this.store.counts().live,
+      tombstones: this.store.counts().tombstones,
+      storage: {
+        bytes: this.store.databaseSize,
+        rows: this.heldRows(),
+        cache: this.store.cacheStats,
+        rowsRead: this.store.rowsRead,
+      },
       fault: this.faults.current,
       groupCommit: this.commits.stats,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),

@@ -40,6 +40,8 @@ export interface ClusterConfig {
   readonly repairBatch: number;
   /** Tombstones older than this are purged (Cassandra's gc_grace): a replica down longer may resurrect. */
   readonly tombstoneTtlMs: number;
+  /** Each node's entry cache bound (CACHE_BYTES, 0 = off) and the bytes it may hold (MAX_NODE_BYTES). */
+  readonly storage: { readonly cacheBytes: number; readonly maxNodeBytes: number };
 }
 
 /**
@@ -66,6 +68,8 @@ export const CONFIG_VARS = [
   "REPAIR_INTERVAL_MS",
   "REPAIR_BATCH",
   "TOMBSTONE_TTL_MS",
+  "CACHE_BYTES",
+  "MAX_NODE_BYTES",
   "PROTOCOL_PERIOD_MS",
   "PING_TIMEOUT_MS",
   "INDIRECT_CHECKS",
@@ -85,6 +89,9 @@ export type ConfigVars = { readonly [Name in ConfigVar]?: unknown };
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 /** Node names become Durable Object names and URL path segments: keep them plain. */
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -131,6 +138,12 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
     repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
     tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 3_600_000, 365 * 86_400_000),
+    storage: {
+      // An isolate has 128 MB, shared by the objects in it.
+      cacheBytes: integer(vars, "CACHE_BYTES", 8 * MiB, 0, 64 * MiB),
+      // The platform's limit is 10 GB per object; 9 GiB leaves room for SQLite's own pages.
+      maxNodeBytes: integer(vars, "MAX_NODE_BYTES", 9 * GiB, 1, 10_000_000_000),
+    },
   };
 }
 

@@ -66,12 +66,24 @@ export interface NodeStats {
   readonly fault: Fault;
   /** Client and repair writes applied since the object started, and the commits they took (group commit). */
   readonly groupCommit: { readonly writes: number; readonly commits: number };
+  /** Where the node's data lives: its database's bytes, its rows, its cache (see docs/architecture.md). */
+  readonly storage: StorageStats;
   /** This node's own SWIM state and incarnation; undefined before it has started. */
   readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
   /** The digest of this node's membership view (`viewDigest`). */
   readonly digest: string;
   /** The last membership events this node saw, oldest first (bounded: `RECENT_EVENTS`). */
   readonly events: readonly RecentEvent[];
+}
+
+export interface StorageStats {
+  /** Bytes of the node's SQLite database (`ctx.storage.sql.databaseSize`). */
+  readonly bytes: number;
+  /** Entries held: live keys and tombstones. */
+  readonly rows: number;
+  readonly cache: { readonly bytes: number; readonly entries: number; readonly hits: number; readonly misses: number };
+  /** Rows the store has read from SQLite since the object started: the work its reads and sweeps cost. */
+  readonly rowsRead: number;
 }
 
 /**
@@ -117,3 +129,9 @@ export const NodePaths = {
   delete: "/d/delete",
   stabilization: "/d/stabilization",
 } as const;
+
+/**
+ * What a node's refusal says when a write would take it past MAX_NODE_BYTES.
+ * The router recognises it by this text and answers 507 `node_full`.
+ */
+export const NODE_FULL = "is full";

@@ -40,6 +40,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
             self: own.swim ?? null,
             keys: own.keys,
             tombstones: own.tombstones,
+            storage: own.storage,
             groupCommit: own.groupCommit,
             fault: own.fault,
             view: own.digest,

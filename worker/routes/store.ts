@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { QuorumError, requiredReplicas } from "../../shared/quorum";
 import { formatVersion } from "../../shared/version";
+import { NODE_FULL } from "../../shared/wire";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json, rawJson } from "../http";
 import { admitted } from "../overload";
@@ -68,6 +69,8 @@ async function quorum<T>(operation: "read" | "write" | "delete", run: () => Prom
     return await run();
   } catch (error) {
     if (!(error instanceof QuorumError)) throw error;
+    const full = error.failures.filter((f) => f.reason.includes(NODE_FULL)).map((f) => f.node);
+    if (full.length > 0) throw nodeFull(operation, error, full);
     const counts = `${error.acked} of ${error.replicas} replicas acknowledged; ${error.required} required`;
     const message =
       operation === "read"
@@ -88,4 +91,19 @@ async function quorum<T>(operation: "read" | "write" | "delete", run: () => Prom
       { "retry-after": "1" },
     );
   }
+}
+
+/**
+ * A write some replicas refused because it would take them past MAX_NODE_BYTES,
+ * so the quorum could not be met: 507, naming the full nodes. They stored
+ * nothing of it; a replica that acknowledged holds it (as after any failed write).
+ */
+function nodeFull(operation: string, error: QuorumError, nodes: readonly string[]): HttpError {
+  return new HttpError(
+    507,
+    "node_full",
+    `${operation} refused: ${nodes.join(", ")} ${nodes.length === 1 ? "is" : "are"} full (MAX_NODE_BYTES); ` +
+      `${error.acked} of ${error.replicas} replicas acknowledged, ${error.required} required`,
+    { operation, nodes, acked: error.acked, required: error.required, replicas: error.replicas, failures: error.failures },
+  );
 }

@@ -1,0 +1,186 @@
+import { supersedes, type Entry } from "../entry";
+import { NODE_FULL, type KeyedEntry } from "../wire";
+import { EntryCache, type CacheStats } from "./entry-cache";
+import { entryBytes } from "./entry-bytes";
+import type { Rows, StoreCounts } from "./rows";
+
+export interface StoreOptions {
+  /** The node's name, for the refusal of a full node. */
+  readonly node: string;
+  /** The cache's bound (CACHE_BYTES); 0 turns it off. */
+  readonly cacheBytes: number;
+  /** The most bytes (`entryBytes` summed) the node holds (MAX_NODE_BYTES). */
+  readonly maxBytes: number;
+}
+
+/** A replica's storage as the node, the rebalancer and the listing use it. */
+export interface ReplicaStorage {
+  get(key: string): Entry | undefined;
+  /** Applies `entry` if it is newer than what is held; returns whether it was. */
+  apply(key: string, entry: Entry): boolean;
+  /** Applies many entries in one transaction; returns how many were newer. */
+  applyAll(batch: readonly KeyedEntry[]): number;
+  /** Forgets a key entirely (a handed-off key, a purged tombstone); never for a client's delete. */
+  remove(key: string): void;
+  /** Up to `limit` held entries after `cursor` in key order: sweeps and listings resume where they stopped. */
+  entriesAfter(cursor: string, limit: number): KeyedEntry[];
+  counts(): StoreCounts;
+  readonly cacheStats: CacheStats;
+  /** Rows read from storage so far (see `Rows.rowsRead`). */
+  readonly rowsRead: number;
+}
+
+/** A write refused because it would take the node past MAX_NODE_BYTES. Its message carries `NODE_FULL`. */
+export class NodeFullError extends Error {
+  override readonly name = "NodeFullError";
+
+  constructor(
+    readonly node: string,
+    readonly held: number,
+    readonly needed: number,
+    readonly max: number,
+  ) {
+    super(`${node} ${NODE_FULL}: it holds ${held} bytes, the write needs ${needed} more, MAX_NODE_BYTES is ${max}`);
+  }
+}
+
+/** Rows per scan when counts are rebuilt: bounded memory whatever the store's size. */
+const RECOUNT_BATCH = 1000;
+
+/**
+ * The storage rules of a replica, in one place, over any `Rows`.
+ *
+ * The rows are the serving copy: a read the cache cannot answer is one point
+ * lookup. The cache holds recently used entries and is changed with every row
+ * it mirrors, so it is never stale. The counts are written in the same
+ * transaction as the rows they count, so a store starts by reading one row.
+ *
+ * A change is applied only if it supersedes what is held (a strictly newer
+ * version), which makes replays, reordering and repair traffic harmless. A
+ * change that would grow the node past `maxBytes` is refused before anything is
+ * written.
+ */
+export class StoreRules implements ReplicaStorage {
+  private current: StoreCounts;
+  private readonly cache: EntryCache;
+
+  constructor(
+    private readonly rows: Rows,
+    private readonly options: StoreOptions,
+  ) {
+    this.cache = new EntryCache(options.cacheBytes);
+    this.current = rows.readCounts() ?? this.recount();
+  }
+
+  get(key: string): Entry | undefined {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const entry = this.rows.read(key);
+    if (entry !== undefined) this.cache.set(key, entry);
+    return entry;
+  }
+
+  /** A client's write (or a repair of one key): the key is likely read next, so it is cached. */
+  apply(key: string, entry: Entry): boolean {
+    return this.change([{ key, entry }], (k, e) => this.cache.set(k, e)) === 1;
+  }
+
+  /** Bulk traffic (handoff, anti-entropy): cached keys are updated, others are not brought in. */
+  applyAll(batch: readonly KeyedEntry[]): number {
+    return this.change(batch, (k, e) => this.cache.update(k, e));
+  }
+
+  remove(key: string): void {
+    const held = this.held(key);
+    if (held === undefined) return;
+    this.rows.transaction(() => {
+      this.rows.delete(key);
+      this.rows.writeCounts(this.counted(this.current, key, held, undefined));
+    });
+    this.current = this.counted(this.current, key, held, undefined);
+    this.cache.delete(key);
+  }
+
+  entriesAfter(cursor: string, limit: number): KeyedEntry[] {
+    return this.rows.scan(cursor, limit);
+  }
+
+  counts(): StoreCounts {
+    return this.current;
+  }
+
+  get cacheStats(): CacheStats {
+    return this.cache.stats;
+  }
+
+  get rowsRead(): number {
+    return this.rows.rowsRead;
+  }
+
+  /**
+   * Applies the entries of `batch` that supersede what is held, with the counts,
+   * in one transaction. Everything is checked first (versions, then the byte
+   * limit on the batch's total), so a refusal writes nothing.
+   */
+  private change(batch: readonly KeyedEntry[], cache: (key: string, entry: Entry) => void): number {
+    let counts = this.current;
+    const winners: KeyedEntry[] = [];
+    const pending = new Map<string, Entry | undefined>();
+    for (const item of batch) {
+      const held = pending.has(item.key) ? pending.get(item.key) : this.held(item.key);
+      if (!supersedes(item.entry, held)) continue;
+      counts = this.counted(counts, item.key, held, item.entry);
+      pending.set(item.key, item.entry);
+      winners.push(item);
+    }
+    if (winners.length === 0) return 0;
+    const { maxBytes, node } = this.options;
+    if (counts.bytes > maxBytes && counts.bytes > this.current.bytes) {
+      throw new NodeFullError(node, this.current.bytes, counts.bytes - this.current.bytes, maxBytes);
+    }
+    this.rows.transaction(() => {
+      for (const { key, entry } of winners) this.rows.write(key, entry);
+      this.rows.writeCounts(counts);
+    });
+    this.current = counts;
+    for (const { key, entry } of winners) cache(key, entry);
+    return winners.length;
+  }
+
+  /** What is held, without bringing a key into the cache: a write decides what is cached. */
+  private held(key: string): Entry | undefined {
+    return this.cache.peek(key) ?? this.rows.read(key);
+  }
+
+  private counted(counts: StoreCounts, key: string, before: Entry | undefined, after: Entry | undefined): StoreCounts {
+    let { live, tombstones, bytes } = counts;
+    if (before !== undefined) {
+      if (before.kind === "value") live--;
+      else tombstones--;
+      bytes -= entryBytes(key, before);
+    }
+    if (after !== undefined) {
+      if (after.kind === "value") live++;
+      else tombstones++;
+      bytes += entryBytes(key, after);
+    }
+    return { live, tombstones, bytes };
+  }
+
+  /**
+   * Counts every row once, in bounded batches, and stores the counts: for a
+   * store written before counts were kept. Every later start reads one row.
+   */
+  private recount(): StoreCounts {
+    let counts: StoreCounts = { live: 0, tombstones: 0, bytes: 0 };
+    let cursor = "";
+    for (;;) {
+      const batch = this.rows.scan(cursor, RECOUNT_BATCH);
+      for (const { key, entry } of batch) counts = this.counted(counts, key, undefined, entry);
+      if (batch.length < RECOUNT_BATCH) break;
+      cursor = batch[batch.length - 1]!.key;
+    }
+    this.rows.writeCounts(counts);
+    return counts;
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { config, del, expectError, get, put, replicaCopy, replicasOf } from "./helpers";
+
+// Run with MAX_NODE_BYTES of about two large values (vitest project "node-full").
+const large = "x".repeat(100 * 1024);
+const first = "full-0";
+const owners = replicasOf(first);
+const second = [...Array(1000).keys()].map((i) => `full-${i + 1}`).find((k) => replicasOf(k).join() === owners.join())!;
+
+describe("a full node", () => {
+  it("refuses a write past MAX_NODE_BYTES: 507 node_full naming the nodes, nothing stored touched", async () => {
+    expect(config.storage.maxNodeBytes).toBeLessThan(2 * large.length);
+    expect((await put(first, large, "?w=all")).status).toBe(200);
+
+    const body = await expectError(await put(second, large, "?w=all"), 507, "node_full");
+    expect([...(body.error.nodes as string[])].sort()).toEqual([...owners].sort());
+    expect(body.error).toMatchObject({ operation: "write", acked: 0, required: 3 });
+    expect(body.error.message).toContain("MAX_NODE_BYTES");
+
+    await expectError(await get(second), 404, "not_found");
+    expect(await (await get(first, "&r=all")).json()).toMatchObject({ value: large });
+    for (const node of owners) expect(await replicaCopy(node, second)).toMatchObject({ present: false });
+  });
+
+  it("takes writes again once a delete freed room", async () => {
+    expect((await del(first, "&w=all")).status).toBe(200);
+    expect((await put(second, large, "?w=all")).status).toBe(200);
+    expect(await (await get(second, "&r=all")).json()).toMatchObject({ value: large });
+  });
+});
