@@ -25,6 +25,15 @@ import { bigRing, lookupKeys, measureLookups } from "./ring-lookup";
 import { keyValues } from "./args";
 import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
 
+// Scenarios with a harness of their own (see each file's header).
+const scenarioAt = process.argv.indexOf("--scenario");
+if (scenarioAt >= 0) {
+  const scenario = process.argv[scenarioAt + 1];
+  if (scenario !== "capacity") throw new Error(`unknown scenario ${scenario}; known: capacity`);
+  await import("./capacity");
+  process.exit(0);
+}
+
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
