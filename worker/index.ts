@@ -4,6 +4,7 @@ import { parseConfig } from "../shared/config";
 import { HttpError } from "./http";
 import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
 import { clusterInfo, health } from "./routes/cluster-info";
+import { strictQuery } from "./query";
 import { deleteKey, getKey, putKey } from "./routes/store";
 
 export { RingNode } from "../durable/ring-node";
@@ -14,6 +15,7 @@ parseConfig(startupEnv);
 type Args = [Env, ExecutionContext];
 
 const router = Router<IRequest, Args>({
+  before: [strictQuery],
   catch: toErrorResponse,
 });
 

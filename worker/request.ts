@@ -1,5 +1,6 @@
 import type { Limits } from "../shared/config";
-import { badRequest, tooLarge } from "./http";
+import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
+import { badRequest, HttpError, tooLarge } from "./http";
 
 /**
  * Parsing and validation of client input. Everything a client sends is checked
@@ -28,9 +29,16 @@ export function keyFromQuery(query: Record<string, string | string[] | undefined
  * says, because curl's `-d` labels JSON text as a form; a body that is not JSON
  * and is labelled as a form is read as `key=..&value=..`, as the seed accepted it.
  */
-export async function writeFromBody(request: Request, limits: Limits): Promise<WriteInput> {
+export async function writeFromBody(request: Request, limits: Limits, queryKey?: string): Promise<WriteInput> {
   const text = await readBody(request, limits.maxBodyBytes);
-  return writeFromText(text, request.headers.get("content-type") ?? "", limits);
+  const input = writeFromText(text, request.headers.get("content-type") ?? "", limits);
+  if (queryKey !== undefined && queryKey !== input.key) {
+    throw badRequest(
+      `the key is given twice and they differ: ${JSON.stringify(queryKey)} in the query, ${JSON.stringify(input.key)} in the body`,
+      "invalid_key",
+    );
+  }
+  return input;
 }
 
 /** The body text of `POST /s/key` (already read and decoded) to a WriteInput. */
@@ -39,12 +47,7 @@ export function writeFromText(text: string, type: string, limits: Limits): Write
   if (!trimmed.startsWith("{") && type.startsWith("application/x-www-form-urlencoded")) {
     return fromForm(text, limits);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
-  }
+  const body = parseJson(text);
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest('body must be a JSON object {"key": ..., "value": ...}', "malformed_json");
   }
@@ -52,6 +55,31 @@ export function writeFromText(text: string, type: string, limits: Limits): Write
   const key = checkKey(fields.key, limits);
   if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
   return { key, value: checkValue(JSON.stringify(fields.value), limits) };
+}
+
+/**
+ * JSON.parse that refuses a number it would change (see shared/json-number.ts).
+ * The reviver sees each number's source text; it runs only when the text may
+ * hold such a number, so a plain value costs one ordinary parse.
+ */
+export function parseJson(text: string): unknown {
+  try {
+    if (!mayHoldInexactNumber(text)) return JSON.parse(text);
+    return JSON.parse(text, exactNumbers);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
+  }
+}
+
+function exactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === "number" && context?.source !== undefined && !isExactNumber(context.source, value)) {
+    throw badRequest(
+      `the number ${context.source} cannot be stored exactly (JSON numbers are IEEE doubles here); send it as a string`,
+      "inexact_number",
+    );
+  }
+  return value;
 }
 
 function fromForm(text: string, limits: Limits): WriteInput {
@@ -68,6 +96,7 @@ function checkKey(key: unknown, limits: Limits): string {
   if (key === undefined || key === null) throw badRequest('missing "key"', "missing_key");
   if (typeof key !== "string") throw badRequest('"key" must be a string', "invalid_key");
   if (key.length === 0) throw badRequest('"key" must not be empty', "invalid_key");
+  if (key.includes("\0")) throw badRequest('"key" must not contain NUL (U+0000)', "invalid_key");
   const bytes = utf8Length(key);
   if (bytes < 0) throw badRequest('"key" is not valid Unicode (it has a lone surrogate)', "invalid_key");
   if (bytes > limits.maxKeyBytes) {
@@ -96,19 +125,48 @@ async function readBody(request: Request, max: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readChunk(reader);
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel();
+      await drain(reader);
       throw tooLarge(`body exceeds the limit of ${max} bytes`, "body_too_large");
     }
     chunks.push(value);
   }
+  if (size < declared) throw incompleteBody();
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(concat(chunks, size));
   } catch {
     throw badRequest("body is not valid UTF-8", "malformed_json");
+  }
+}
+
+/** A read that fails means the client hung up before sending the whole body: its fault, not ours. */
+async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch {
+    throw incompleteBody();
+  }
+}
+
+const incompleteBody = (): HttpError =>
+  badRequest("the body ended before its Content-Length (the client closed the connection)", "incomplete_body");
+
+/**
+ * Reads the rest of an oversized body and discards it before the 413 goes out.
+ * Cancelling it instead leaves `wrangler dev` (4.84) stuck: the next request
+ * waits until yet another one arrives. The platform's own request size limit
+ * bounds this read.
+ */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    while (!(await reader.read()).done) {
+      // discard
+    }
+  } catch {
+    // The client hung up: nothing left to drain.
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { promisify } from "node:util";
 
 /** Starting, stopping and driving a local server (`npm run dev`, `npm start`) over HTTP. */
@@ -71,4 +71,26 @@ export async function curl(port: number, ...args: string[]): Promise<{ status: n
   const lines = stdout.trimEnd().split("\n");
   const status = Number(lines.pop());
   return { status, body: JSON.parse(lines.join("\n")) };
+}
+
+/**
+ * Sends `head` and `body` on a raw connection to `port`; `end` half-closes it
+ * after the body (a client hanging up). Resolves with what the server answered
+ * by the time the connection closed or a JSON error body arrived.
+ */
+export function rawHttp(port: number, head: string, body: readonly string[], end: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(head);
+      for (const chunk of body) socket.write(chunk);
+      if (end) socket.end();
+    });
+    let answer = "";
+    socket.on("data", (data: Buffer) => {
+      answer += data.toString();
+      if (/\r\n\r\n[\s\S]*\}\}$/.test(answer)) socket.destroy();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+  });
 }

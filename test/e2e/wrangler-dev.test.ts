@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { curl as curlAt, freePort, spawnNpm, stopServer, waitReady, type Spawned } from "./server";
+import { curl as curlAt, freePort, rawHttp, spawnNpm, stopServer, waitReady, type Spawned } from "./server";
 
 /**
  * The README's quick start, for real: `npm run dev` (wrangler dev, Miniflare in
@@ -80,6 +80,31 @@ describe("npm run dev, driven with the README's curl lines", () => {
       '{"mode":"up"}',
     );
     expect(fault).toMatchObject({ status: 200, body: { node: "node-1", fault: { mode: "up" } } });
+  });
+
+  it("logs no error of its own (a 400 incomplete_body) when a client hangs up before its Content-Length", async () => {
+    const log = () => dev!.output().slice(before);
+    const before = dev!.output().length;
+    const answer = await rawHttp(port, "POST /s/key HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n", ['{"key":"hangup"'], true);
+    // The client is gone, so the answer may never reach it: wrangler's proxy answers it a 503 of
+    // its own and logs "Network connection lost" for any route. The router must not log an error.
+    expect(answer).not.toMatch(/^HTTP\/1.1 500/);
+    await expect.poll(log, { timeout: 10_000 }).toContain("Network connection lost");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(log()).not.toContain("unhandled error");
+    expect(await curl("http://127.0.0.1:8787/s/key?key=hangup")).toMatchObject({ status: 404 });
+  });
+
+  it("serves the next request at once after a 413 to an oversized chunked body", async () => {
+    const chunk = "x".repeat(64 * 1024);
+    const chunks = Array.from({ length: 6 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    const head = "POST /s/key HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const answer = await rawHttp(port, head, [...chunks, "0\r\n\r\n"], false);
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer).toContain('"code":"body_too_large"');
+    // When the router cancelled the body, this request waited until another one arrived.
+    const next = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(10_000) });
+    expect(next.status).toBe(200);
   });
 
   it("keeps acknowledged writes across a restart on the same persisted state", async () => {

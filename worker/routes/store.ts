@@ -33,7 +33,7 @@ export async function putKey(request: IRequest, env: Env, ctx: ExecutionContext)
   const cluster = clusterFor(env);
   refuse(request, "r", "r applies to reads; writes take w");
   const w = level(request, "w", cluster.config.writeQuorum, cluster);
-  const { key, value } = await writeFromBody(request, cluster.config.limits);
+  const { key, value } = await writeFromBody(request, cluster.config.limits, request.query.key as string | undefined);
   const result = await quorum("write", () =>
     admitted(cluster.admission, () => cluster.coordinator.write(key, value, w, (p) => ctx.waitUntil(p))),
   );

@@ -1,0 +1,43 @@
+import type { IRequest } from "itty-router";
+import { badRequest } from "./http";
+
+/**
+ * The query string, decoded strictly, for every route (a `before` step of the
+ * router). `URLSearchParams` decodes invalid percent-encoding and invalid UTF-8
+ * to U+FFFD, so `?key=victim-%FE` would name the key `victim-\uFFFD`, and it
+ * keeps every repeat of a parameter, so `?key=&key=victim` would be read as one
+ * of them: two different requests meaning the same key. Both are refused here.
+ */
+export function strictQuery(request: IRequest): void {
+  request.query = parseQuery(new URL(request.url).search);
+}
+
+/** `?a=1&b=2` to `{a: "1", b: "2"}`; a parameter given twice or badly encoded is a 400. */
+export function parseQuery(search: string): Record<string, string> {
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const part of search.replace(/^\?/, "").split("&")) {
+    if (part === "") continue;
+    const equals = part.indexOf("=");
+    const name = decode(equals < 0 ? part : part.slice(0, equals), "a parameter name", "invalid_query");
+    const value = decode(equals < 0 ? "" : part.slice(equals + 1), `parameter ${name}`, codeFor(name));
+    if (name in query) throw badRequest(`give the ${name} parameter once`, codeFor(name));
+    query[name] = value;
+  }
+  return query;
+}
+
+/** Each parameter's errors keep the code its route gives for a bad value. */
+function codeFor(name: string): string {
+  if (name === "key") return "invalid_key";
+  if (name === "r" || name === "w") return "invalid_consistency";
+  return "invalid_query";
+}
+
+function decode(text: string, what: string, code: string): string {
+  try {
+    // Form encoding writes a space as "+"; decodeURIComponent throws on bad escapes and invalid UTF-8.
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    throw badRequest(`${what} is not valid percent-encoded UTF-8: ${JSON.stringify(text)}`, code);
+  }
+}
