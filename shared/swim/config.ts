@@ -44,6 +44,19 @@ export interface SwimConfig {
    * buddy system. Off: plain SWIM with a fixed suspicion timeout, for comparison.
    */
   readonly lifeguard: boolean;
+  /**
+   * Every death verdict leaves the accused its chance to refute, even one
+   * concluded by a member that could reach almost nobody (the far side of a
+   * partition, an overloaded host), which must not impose on the cluster the
+   * deaths it concluded while cut off. A member in poor local health (Lifeguard
+   * score above 0) stretches its suspicion timeouts by (score + 1), like its
+   * probe timeout and period, and a death it concludes anyway is held in its
+   * own view but gossiped only as the suspicion it was; a member that starts a
+   * suspicion on a sync's word tells the accused at once. Needs `lifeguard` for
+   * the first two (without it the score is pinned at 0); off for comparison in
+   * the simulator. See docs/membership.md, "Healing a partition".
+   */
+  readonly refutableVerdicts: boolean;
 }
 
 export const DEFAULT_SWIM_CONFIG: SwimConfig = Object.freeze({
@@ -61,6 +74,7 @@ export const DEFAULT_SWIM_CONFIG: SwimConfig = Object.freeze({
   joinRetryMs: 2_000,
   leaveFanout: 3,
   lifeguard: true,
+  refutableVerdicts: true,
 });
 
 /** Piggyback retransmissions per update: enough to reach everyone with high probability (O(log n)). */

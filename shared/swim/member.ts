@@ -318,22 +318,41 @@ export class SwimMember {
 
   private onSync(now: number, from: string, reply: boolean, members: readonly Update[]): Envelope[] {
     const joined = reply && this.joinRetryAt !== undefined;
+    const accused: string[] = [];
     for (const update of members) {
       if (joined) {
         this.membership.apply(update, now, "introduction");
-      } else if (update.state === "dead" && update.member !== this.self) {
+        continue;
+      }
+      const wasSuspect = this.membership.table.get(update.member)?.state === "suspect";
+      if (update.state === "dead" && update.member !== this.self) {
         // memberlist's rule: another member's verdict becomes our suspicion, giving
         // the accused (say, across a healed partition) the chance to refute.
         this.membership.apply({ state: "suspect", member: update.member, incarnation: update.incarnation, from }, now, "sync");
       } else {
         this.membership.apply(update, now, "sync");
       }
+      const nowSuspect = this.membership.table.get(update.member)?.state === "suspect";
+      if (nowSuspect && !wasSuspect && update.member !== from) accused.push(update.member);
     }
+    const out = this.config.refutableVerdicts ? accused.map((member) => this.notice(member)) : [];
     if (reply) {
       this.joinRetryAt = undefined;
-      return [];
+      return out;
     }
-    return [this.envelope(from, { type: "sync", reply: true, members: this.membership.fullState() })];
+    out.push(this.envelope(from, { type: "sync", reply: true, members: this.membership.fullState() }));
+    return out;
+  }
+
+  /**
+   * A ping outside any probe, sent to a member we have just started to suspect
+   * on a sync's word. A suspicion learned from a sync is not gossiped (see
+   * Membership.apply), so without this the accused might not hear of it before
+   * it expires and never get to refute it; the ping carries the accusation
+   * first, and the ack, which matches no probe, brings back the refutation.
+   */
+  private notice(member: string): Envelope {
+    return this.envelope(member, { type: "ping", seq: this.nextSeq(), ...this.gossipFor(member) });
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Awareness } from "./awareness";
 import { BroadcastQueue } from "./broadcast";
 import type { SwimConfig } from "./config";
 import { MemberTable } from "./member-table";
+import { invariant } from "./invariant";
 import { isLive, refutation, overrides } from "./rules";
 import { expectedConfirmations, Suspicion, suspicionTimeouts } from "./suspicion";
 import type { MemberState, MembershipEvent, SwimSnapshot, Update } from "./types";
@@ -61,6 +62,9 @@ export class Membership {
    *   - "introduction": our introducer's view when we join, which everyone else
    *     already shares: applied without gossiping it (that would flood the
    *     piggyback buffer with the whole cluster).
+   *   - "doubtful-verdict": a death we concluded ourselves in poor local health
+   *     (`refutableVerdicts`): held in our view, gossiped only as the suspicion
+   *     it was, so the accused can still refute it.
    */
   apply(update: Update, now: number, source: UpdateSource = "gossip"): void {
     if (update.member === this.self) return this.hearAboutSelf(update);
@@ -73,7 +77,8 @@ export class Membership {
     this.table.set(update.member, update, now);
     if (this.suspicions.delete(update.member)) this.deadlinesChanged = true;
     if (update.state === "suspect") this.startSuspicion(update, now);
-    if (source === "gossip" || (source === "sync" && update.state !== "suspect")) this.broadcasts.enqueue(update);
+    if (source === "doubtful-verdict") this.broadcasts.enqueue(asSuspicion(update, this.self));
+    else if (source === "gossip" || (source === "sync" && update.state !== "suspect")) this.broadcasts.enqueue(update);
     const type = eventType(current?.state, update.state);
     if (type !== undefined) this.events.push({ type, member: update.member, incarnation: update.incarnation, at: now });
   }
@@ -88,11 +93,23 @@ export class Membership {
   expireSuspicions(now: number): void {
     const earliest = this.nextSuspicionDeadline();
     if (earliest === undefined || earliest > now) return;
+    const source: UpdateSource = this.mayAnnounceDeaths() ? "gossip" : "doubtful-verdict";
     for (const [member, suspicion] of this.suspicions) {
       const record = this.table.get(member);
       if (suspicion.deadline > now || record === undefined) continue;
-      this.apply({ state: "dead", member, incarnation: record.incarnation, from: this.self }, now);
+      this.apply({ state: "dead", member, incarnation: record.incarnation, from: this.self }, now, source);
     }
+  }
+
+  /**
+   * Whether a death we conclude now may be gossiped as a death. Our local
+   * health is the evidence: every probe we failed without the relays' nacks
+   * raised the score, and only a probe that succeeded brings it down, so a
+   * member that could reach almost nobody while its suspicions ran out has a
+   * high score, while one that saw its relays answer has 0.
+   */
+  private mayAnnounceDeaths(): boolean {
+    return !this.config.refutableVerdicts || this.awareness.score === 0;
   }
 
   nextSuspicionDeadline(): number | undefined {
@@ -194,7 +211,9 @@ export class Membership {
     const n = this.size;
     const { min, max } = suspicionTimeouts(this.config, n);
     const k = expectedConfirmations(this.config, n);
-    this.suspicions.set(update.member, new Suspicion(update.from, now, min, max, k));
+    // In poor health we wait longer before concluding, as we do before suspecting.
+    const stretch = (ms: number) => (this.config.refutableVerdicts ? this.awareness.scale(ms) : ms);
+    this.suspicions.set(update.member, new Suspicion(update.from, now, stretch(min), stretch(max), k));
     this.deadlinesChanged = true;
   }
 
@@ -220,7 +239,13 @@ export class Membership {
   }
 }
 
-export type UpdateSource = "gossip" | "sync" | "introduction";
+export type UpdateSource = "gossip" | "sync" | "introduction" | "doubtful-verdict";
+
+/** Our own death verdict, told as the suspicion it came from. */
+function asSuspicion(verdict: Update, self: string): Update & { state: "suspect" } {
+  invariant(verdict.state === "dead" && verdict.from === self, "only our own death verdicts are doubted");
+  return { state: "suspect", member: verdict.member, incarnation: verdict.incarnation, from: verdict.from };
+}
 
 const NO_EVENTS: readonly MembershipEvent[] = Object.freeze([]);
 

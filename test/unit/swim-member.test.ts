@@ -218,6 +218,60 @@ describe("suspicion and refutation", () => {
   });
 });
 
+describe("healing a partition (refutableVerdicts)", () => {
+  const staleSync = (config: SwimConfig) => {
+    const c = cluster(["a", "b", "c"], config);
+    // c comes back from isolation and syncs with a: it still holds b suspect, and its verdict on b dead.
+    const members = [
+      { state: "alive", member: "c", incarnation: 0 },
+      { state: "dead", member: "b", incarnation: 0, from: "c" },
+    ] as const;
+    const sent = c.deliver(0, [{ from: "c", to: "a", msg: { type: "sync", reply: false, members } }]);
+    return { c, sent };
+  };
+
+  it("a member accused in a sync is told at once, refutes, and the suspicion is withdrawn", () => {
+    const { c, sent } = staleSync(DEFAULT_SWIM_CONFIG);
+    // a's answer still shows b suspect, so c, which held b alive, tells b too.
+    expect(sent.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual([
+      "c>a sync",
+      "a>b ping",
+      "a>c sync",
+      "b>a ack",
+      "c>b ping",
+      "b>c ack",
+    ]);
+    expect(ofType(sent, "ping")[0]!.msg.updates[0]).toMatchObject({ state: "suspect", member: "b", incarnation: 0 });
+    expect(c.get("b").incarnation).toBe(1);
+    expect(c.get("a").member("b")).toEqual({ name: "b", state: "alive", incarnation: 1 });
+  });
+
+  it("without the rule, the accused is not told and the suspicion runs on", () => {
+    const { c, sent } = staleSync({ ...DEFAULT_SWIM_CONFIG, refutableVerdicts: false });
+    expect(sent.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["c>a sync", "a>c sync"]);
+    expect(c.get("a").member("b")?.state).toBe("suspect");
+  });
+
+  it("a member cut off from everyone concludes deaths late, and gossips them as suspicions when it is back", () => {
+    const c = cluster(["a", "b", "c", "d", "e"]);
+    c.isolate("a");
+    let now = 0;
+    while (c.get("a").member("b")?.state !== "dead" && now < 1_000_000) {
+      now += 100;
+      c.tick("a", now);
+      c.advance("a", now);
+    }
+    expect(c.get("a").health).toBeGreaterThan(0);
+    // Plain expiry would be 24 s (24 periods at n = 5): poor health stretches it.
+    expect(now).toBeGreaterThan(48_000);
+    c.dropWhen(() => false);
+    const told = c.tick("a", now + 100_000).filter((e) => e.from === "a");
+    const aboutB = told.flatMap((e) => ("updates" in e.msg ? e.msg.updates : [])).filter((u) => u.member === "b");
+    expect(aboutB.map((u) => u.state)).not.toContain("dead");
+    for (const name of ["c", "d", "e"]) expect(c.get(name).member("b")?.state).not.toBe("dead");
+  });
+});
+
 describe("join, leave, restart", () => {
   it("a joiner pushes its state to an introducer, gets the full view back, and is gossiped on", () => {
     const c = cluster(["a", "b", "c"]);
