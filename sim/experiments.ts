@@ -1,6 +1,7 @@
 import { DEFAULT_SWIM_CONFIG } from "../shared/swim";
 import { runDetection, type DetectionResult } from "./detection";
 import { runFalsePositives, type FalsePositiveResult } from "./false-positives";
+import { runHeal, type HealResult } from "./heal";
 
 /** One independent piece of the report, small enough to run in its own process. */
 export type Job =
@@ -22,11 +23,13 @@ export type Job =
       readonly backlogMs: number;
       readonly periods: number;
       readonly quietPeriods: number;
-    };
+    }
+  | { readonly kind: "heal"; readonly size: number; readonly seed: number; readonly trials: number; readonly refutableVerdicts: boolean };
 
 export type JobResult =
   | { readonly job: Job & { kind: "detection" }; readonly detection: DetectionResult; readonly seconds: number }
-  | { readonly job: Job & { kind: "loss" | "overloaded" }; readonly falsePositives: FalsePositiveResult; readonly seconds: number };
+  | { readonly job: Job & { kind: "loss" | "overloaded" }; readonly falsePositives: FalsePositiveResult; readonly seconds: number }
+  | { readonly job: Job & { kind: "heal" }; readonly heal: readonly HealResult[]; readonly seconds: number };
 
 export const LOSSES = [0, 0.01, 0.05, 0.1] as const;
 
@@ -50,7 +53,10 @@ export const OVERLOAD = { fraction: 0.01, backlogMs: 3 * DEFAULT_SWIM_CONFIG.pro
  * figures), and 5% and 10% are far beyond what piggybacked gossip can carry
  * there (docs/membership.md, "Capacity"); 1,000 members already show that.
  * Crashes at 10,000 come two at a time: more would compete for the six
- * piggyback slots and slow the spreading being measured.
+ * piggyback slots and slow the spreading being measured. Partition-heal trials
+ * stop at 1,000: with `refutableVerdicts` the isolated member needs about 290
+ * periods to conclude its first death there, and each trial is 1 to 2
+ * CPU-minutes.
  */
 interface Scale {
   readonly size: number;
@@ -61,11 +67,29 @@ interface Scale {
   /** Not run when absent. */
   readonly overloadPeriods?: number;
   readonly quietPeriods: number;
+  /** Partition-heal trials (one member isolated, then healed), each mode; not run when absent. */
+  readonly healTrials?: number;
 }
 
 const FULL: readonly Scale[] = [
-  { size: 10, trials: 40, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 3_600] as const), overloadPeriods: 3_600, quietPeriods: 20 },
-  { size: 100, trials: 60, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, quietPeriods: 20 },
+  {
+    size: 10,
+    trials: 40,
+    crashesPerTrial: 1,
+    loss: LOSSES.map((l) => [l, 3_600] as const),
+    overloadPeriods: 3_600,
+    quietPeriods: 20,
+    healTrials: 20,
+  },
+  {
+    size: 100,
+    trials: 60,
+    crashesPerTrial: 1,
+    loss: LOSSES.map((l) => [l, 1_200] as const),
+    overloadPeriods: 1_200,
+    quietPeriods: 20,
+    healTrials: 10,
+  },
   {
     size: 1_000,
     trials: 30,
@@ -78,6 +102,7 @@ const FULL: readonly Scale[] = [
     ],
     overloadPeriods: 150,
     quietPeriods: 10,
+    healTrials: 2,
   },
   {
     size: 10_000,
@@ -92,8 +117,24 @@ const FULL: readonly Scale[] = [
 ];
 
 const QUICK: readonly Scale[] = [
-  { size: 10, trials: 20, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 1_200] as const), overloadPeriods: 1_200, quietPeriods: 20 },
-  { size: 100, trials: 16, crashesPerTrial: 1, loss: LOSSES.map((l) => [l, 300] as const), overloadPeriods: 300, quietPeriods: 10 },
+  {
+    size: 10,
+    trials: 20,
+    crashesPerTrial: 1,
+    loss: LOSSES.map((l) => [l, 1_200] as const),
+    overloadPeriods: 1_200,
+    quietPeriods: 20,
+    healTrials: 10,
+  },
+  {
+    size: 100,
+    trials: 16,
+    crashesPerTrial: 1,
+    loss: LOSSES.map((l) => [l, 300] as const),
+    overloadPeriods: 300,
+    quietPeriods: 10,
+    healTrials: 3,
+  },
   {
     size: 1_000,
     trials: 6,
@@ -122,6 +163,10 @@ export function plan(quick: boolean, seed: number): Job[] {
       if (periods === undefined) continue;
       jobs.push({ kind: "overloaded", size, seed: seed + 2, lifeguard, count, backlogMs: OVERLOAD.backlogMs, periods, quietPeriods });
     }
+    if (s.healTrials === undefined) continue;
+    for (const refutableVerdicts of [false, true]) {
+      jobs.push({ kind: "heal", size, seed: seed + 3, trials: s.healTrials, refutableVerdicts });
+    }
   }
   return jobs;
 }
@@ -145,6 +190,11 @@ export function runJob(job: Job): JobResult {
       const phases = [{ loss: 0, periods: job.periods }];
       const falsePositives = runFalsePositives({ ...job, config, phases, overloaded });
       return { job, falsePositives, seconds: seconds() };
+    }
+    case "heal": {
+      const config = { ...DEFAULT_SWIM_CONFIG, refutableVerdicts: job.refutableVerdicts };
+      const heal = Array.from({ length: job.trials }, (_, t) => runHeal({ size: job.size, seed: job.seed + t, config }));
+      return { job, heal, seconds: seconds() };
     }
   }
 }

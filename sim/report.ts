@@ -1,6 +1,8 @@
 import type { DetectionResult } from "./detection";
 import { LOSSES, type JobResult } from "./experiments";
 import type { FalsePositiveResult, PhaseResult } from "./false-positives";
+import type { HealResult } from "./heal";
+import { mean } from "./stats";
 
 /** Results of one run, by cluster size. */
 export interface SizeResults {
@@ -8,6 +10,8 @@ export interface SizeResults {
   readonly detection?: DetectionResult;
   readonly loss: { lifeguard?: FalsePositiveResult; plain?: FalsePositiveResult };
   readonly overloaded: { lifeguard?: FalsePositiveResult; plain?: FalsePositiveResult; count?: number };
+  /** Partition-heal trials without and with `refutableVerdicts`. */
+  readonly heal: { off?: readonly HealResult[]; on?: readonly HealResult[] };
 }
 
 export function bySize(results: readonly JobResult[]): SizeResults[] {
@@ -15,8 +19,9 @@ export function bySize(results: readonly JobResult[]): SizeResults[] {
   for (const r of results) {
     const size = r.job.size;
     let entry = sizes.get(size);
-    if (entry === undefined) sizes.set(size, (entry = { size, loss: {}, overloaded: {} }));
+    if (entry === undefined) sizes.set(size, (entry = { size, loss: {}, overloaded: {}, heal: {} }));
     if ("detection" in r) (entry as { detection?: DetectionResult }).detection = r.detection;
+    else if ("heal" in r) entry.heal[r.job.refutableVerdicts ? "on" : "off"] = r.heal;
     else if (r.job.kind === "loss") entry.loss[r.job.lifeguard ? "lifeguard" : "plain"] = r.falsePositives;
     else {
       entry.overloaded[r.job.lifeguard ? "lifeguard" : "plain"] = r.falsePositives;
@@ -116,7 +121,49 @@ export function formatReport(sizes: readonly SizeResults[]): string {
       }),
     ),
   );
+  out.push("");
+  out.push(
+    "Healing a partition of one member: isolated until each side declared the other dead, then 120 periods watched; " +
+      "healthy members declared dead by anyone (total over the trials), without / with refutableVerdicts",
+  );
+  const healRows = sizes.filter((s) => s.heal.off !== undefined || s.heal.on !== undefined);
+  out.push(
+    table(
+      [
+        "N",
+        "trials",
+        "isolated (periods)",
+        "its verdicts at the heal",
+        "healthy declared dead",
+        "trials with any",
+        "all alive again (periods)",
+      ],
+      healRows.map((s) => {
+        const pair = (f: (runs: readonly HealResult[]) => string) =>
+          `${s.heal.off ? f(s.heal.off) : "-"} / ${s.heal.on ? f(s.heal.on) : "-"}`;
+        return [
+          s.size.toLocaleString("en-US"),
+          pair((runs) => String(runs.length)),
+          pair((runs) => fixed(meanOf(runs.map((r) => r.isolationPeriods)), 0)),
+          pair((runs) => fixed(meanOf(runs.map((r) => r.concludedWhileIsolated)), 1)),
+          pair((runs) => String(runs.reduce((sum, r) => sum + r.healthyDeclaredDead, 0))),
+          pair((runs) => String(runs.filter((r) => r.healthyDeclaredDead > 0).length)),
+          pair((runs) => fixed(meanOf(runs.map((r) => r.healedPeriods)), 0) + incomplete(runs)),
+        ];
+      }),
+    ),
+  );
   return out.join("\n");
+}
+
+/** Mean of the figures that exist (a trial that never got there has none). */
+function meanOf(values: readonly (number | undefined)[]): number {
+  return mean(values.filter((v): v is number => v !== undefined));
+}
+
+function incomplete(runs: readonly HealResult[]): string {
+  const missing = runs.filter((r) => r.healedPeriods === undefined).length;
+  return missing === 0 ? "" : ` (${missing} not)`;
 }
 
 function phaseAt(result: FalsePositiveResult | undefined, loss: number): PhaseResult | undefined {

@@ -1,7 +1,7 @@
 /**
  * Runs the membership simulations and prints the tables of docs/membership.md.
  *
- *   tsx sim/run.ts [--quick] [--seed N] [--out file]
+ *   tsx sim/run.ts [--quick] [--seed N] [--out file] [--only detection|loss|overloaded|heal]
  *
  * Jobs run in parallel child processes, one per core (at most 2); each job is
  * deterministic given the seed, so the figures do not depend on scheduling.
@@ -21,12 +21,15 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
     out: { type: "string", default: "sim/results/latest.json" },
+    /** Runs one kind of job only (its table is the one to read). */
+    only: { type: "string" },
   },
 });
 const seed = Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
 
-const jobs = plan(values.quick, seed);
+const jobs = plan(values.quick, seed).filter((job) => values.only === undefined || job.kind === values.only);
+if (jobs.length === 0) throw new Error(`--only ${values.only}: no such job kind`);
 const started = performance.now();
 const results = await runAll(jobs, Math.min(2, availableParallelism()));
 const wallSeconds = (performance.now() - started) / 1000;
@@ -43,7 +46,7 @@ writeFileSync(
   values.out,
   JSON.stringify(
     {
-      command: `tsx sim/run.ts${values.quick ? " --quick" : ""} --seed ${seed}`,
+      command: `tsx sim/run.ts${values.quick ? " --quick" : ""}${values.only ? ` --only ${values.only}` : ""} --seed ${seed}`,
       seed,
       quick: values.quick,
       wallSeconds,
