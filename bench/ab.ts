@@ -4,7 +4,7 @@
  *   npx tsx bench/ab.ts --variant before=DIR --variant after=DIR
  *        [--cluster quorum|n1|fetch] [--mix read,write] [--connections 32]
  *        [--rounds 5] [--seconds 3] [--size 100|10240] [--var KEY=VALUE ...]
- *        [--vary NAME:KEY=VALUE ...]
+ *        [--vary NAME:KEY=VALUE ...] [--slow NAME:NODE:MS ...]
  *
  * Each DIR is a source tree of ringkv (a copy with the change, or without it;
  * its node_modules may be missing: the checkout's is linked in). Every variant
@@ -14,6 +14,9 @@
  * per-round ratios of each variant to the first. `--vary` sets a var for one
  * variant only, so one tree can be compared with itself under other settings
  * (`--variant base=. --variant quiet=. --vary quiet:REPAIR_INTERVAL_MS=86400000`).
+ * `--slow` holds one node of a variant slow with the fault switch after its
+ * preload: issue 13's slow-replica target is
+ * `--variant healthy=. --variant slow=. --slow slow:node-2:2000 --mix read,write`.
  */
 import { existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     var: { type: "string", multiple: true },
     /** A var override for one variant, NAME:KEY=VALUE (repeatable). */
     vary: { type: "string", multiple: true },
+    /** Holds a node of one variant slow, NAME:NODE:MS (repeatable). */
+    slow: { type: "string", multiple: true },
   },
 });
 const extraVars = Object.fromEntries(keyValues(values.var, "--var"));
@@ -51,6 +56,12 @@ for (const flag of values.vary ?? []) {
   varied.set(flag.slice(0, colon), { ...varied.get(flag.slice(0, colon)), [key]: value });
 }
 
+const slowed = (values.slow ?? []).map((flag) => {
+  const [name, node, ms] = flag.split(":");
+  if (name === undefined || node === undefined || !/^\d+$/.test(ms ?? "")) throw new Error(`--slow NAME:NODE:MS, got ${flag}`);
+  return { name, node, delayMs: Number(ms) };
+});
+const FAULT_VARS = { FAULTS_ENABLED: "true", ADMIN_TOKEN: "ringkv-bench-admin" };
 const variants = keyValues(values.variant, "--variant").map(([name, dir]) => ({ name, dir: resolve(dir) }));
 if (variants.length < 2) throw new Error("give at least two --variant NAME=DIR");
 const clusterName = values.cluster as ClusterName;
@@ -69,7 +80,7 @@ try {
       label: v.name,
       scriptPath,
       settings: readWranglerToml(join(v.dir, "wrangler.toml")),
-      overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars, ...varied.get(v.name) },
+      overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars, ...(slowed.length > 0 && FAULT_VARS), ...varied.get(v.name) },
     });
     clusters.push(cluster);
     await load.run({
@@ -85,6 +96,14 @@ try {
       seed: 1,
       serverPid: cluster.pid,
     });
+    for (const fault of slowed.filter((f) => f.name === v.name)) {
+      const response = await fetch(new URL(`/admin/nodes/${fault.node}/fault`, cluster.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${FAULT_VARS.ADMIN_TOKEN}` },
+        body: JSON.stringify({ mode: "slow", delayMs: fault.delayMs }),
+      });
+      if (!response.ok) throw new Error(`slowing ${fault.node} of ${v.name}: ${response.status} ${await response.text()}`);
+    }
   }
   const results = new Map<string, LoadResult[]>();
   for (let round = 0; round < Number(values.rounds); round++) {
@@ -114,7 +133,8 @@ try {
   const cost = (r: LoadResult) => (r.cpu.server === null ? NaN : (r.cpu.server * r.windowSec * 1e6) / r.requests);
   console.log(
     `${clusterName} (${CLUSTERS[clusterName].title}), c=${connections}, ${valueSize} B, ${values.rounds} rounds of ${values.seconds} s` +
-      (Object.keys(extraVars).length > 0 ? `, vars ${JSON.stringify(extraVars)}` : ""),
+      (Object.keys(extraVars).length > 0 ? `, vars ${JSON.stringify(extraVars)}` : "") +
+      (slowed.length > 0 ? `, slow: ${slowed.map((f) => `${f.name}:${f.node} ${f.delayMs} ms`).join(", ")}` : ""),
   );
   console.log(
     `${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"p99.9".padStart(8)} ${"max".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`,

@@ -2,7 +2,7 @@ import type { Schedule } from "./quorum";
 
 /**
  * Admission control for a router isolate: at most `limit` requests work at
- * once; the rest wait in line, and one that has waited `maxWaitMs` is shed.
+ * once; the rest wait, and one that has waited `maxWaitMs` is shed.
  *
  * Under overload every request in flight slows every other (the replicas' queues
  * grow), until replica calls pass the replica timeout and requests fail with
@@ -13,36 +13,49 @@ import type { Schedule } from "./quorum";
  */
 export class Admission {
   private running = 0;
-  private readonly line: Waiting[] = [];
+  private waiting = 0;
 
   constructor(
     private readonly limit: number,
     private readonly maxWaitMs: number,
     private readonly schedule: Schedule,
+    private readonly now: () => number,
+    /** How often a request in line looks for a free slot. */
+    private readonly pollMs = Math.max(1, Math.floor(maxWaitMs / 25)),
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be a positive integer");
   }
 
   /** Requests working now, and waiting. */
   get load(): { readonly running: number; readonly waiting: number } {
-    return { running: this.running, waiting: this.line.length };
+    return { running: this.running, waiting: this.waiting };
   }
 
-  /** Resolves with the release of a slot once one is free; rejects with `Shed` after `maxWaitMs` in line. */
+  /**
+   * Resolves with the release of a slot once one is free; rejects with `Shed`
+   * after `maxWaitMs` in line.
+   *
+   * A request in line polls on timers of its own rather than being woken by the
+   * request that frees a slot: on Workers, a request resumed from another's
+   * context would do its I/O on behalf of that one, which the runtime refuses
+   * ("Cannot perform I/O on behalf of a different request"). A new request
+   * does not pass those already waiting.
+   */
   enter(): Promise<() => void> {
-    if (this.running < this.limit) return Promise.resolve(this.take());
+    if (this.running < this.limit && this.waiting === 0) return Promise.resolve(this.take());
+    this.waiting++;
     return new Promise((resolve, reject) => {
-      const waiting: Waiting = {
-        admit: () => {
-          cancel();
+      const since = this.now();
+      const poll = (): void => {
+        if (this.running < this.limit) {
+          this.waiting--;
           resolve(this.take());
-        },
+        } else if (this.now() - since >= this.maxWaitMs) {
+          this.waiting--;
+          reject(new Shed(this.maxWaitMs));
+        } else this.schedule(this.pollMs, poll);
       };
-      const cancel = this.schedule(this.maxWaitMs, () => {
-        this.line.splice(this.line.indexOf(waiting), 1);
-        reject(new Shed(this.maxWaitMs));
-      });
-      this.line.push(waiting);
+      this.schedule(this.pollMs, poll);
     });
   }
 
@@ -53,13 +66,8 @@ export class Admission {
       if (released) return;
       released = true;
       this.running--;
-      this.line.shift()?.admit();
     };
   }
-}
-
-interface Waiting {
-  readonly admit: () => void;
 }
 
 /** A request turned away after waiting in line: the router answers 429 with Retry-After. */

@@ -15,7 +15,7 @@ export function maxWaitMs(replicaTimeoutMs: number): number {
 }
 
 export function routerAdmission(replicaTimeoutMs: number, schedule: Schedule): Admission {
-  return new Admission(ROUTER_CONCURRENCY, maxWaitMs(replicaTimeoutMs), schedule);
+  return new Admission(ROUTER_CONCURRENCY, maxWaitMs(replicaTimeoutMs), schedule, Date.now);
 }
 
 /** Runs `work` once admitted; a request shed from the line is answered 429 with Retry-After. */
