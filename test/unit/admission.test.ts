@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Admission, Shed } from "../../shared/admission";
-import { flush, manualTimers } from "./support/manual-timers";
+import { manualTimers } from "./support/manual-timers";
 
 describe("Admission", () => {
   it("admits up to the limit at once, then lines requests up until a slot frees", async () => {
