@@ -1,4 +1,5 @@
-import { NOT_A_MEMBER, type Fault } from "../shared/wire";
+import { refusal, type Refusal } from "../shared/node-api";
+import type { Fault } from "../shared/wire";
 
 const UP: Fault = Object.freeze({ mode: "up" });
 const STORAGE_KEY = "fault";
@@ -29,17 +30,20 @@ export class FaultSwitch {
     else this.kv.put(STORAGE_KEY, fault);
   }
 
-  /** Lets a data operation from the router through, delays it, or refuses it. */
-  async admitData(node: string): Promise<void> {
+  /** Lets a data operation from the router through, delays it, or says why it is refused. */
+  async admitData(node: string): Promise<Refusal | undefined> {
     const fault = this.fault;
-    if (fault.mode === "down" || fault.mode === "crash") throw new NodeDownError(node, fault.mode);
+    if (fault.mode === "down") return refusal("down", `${node} is down (injected fault)`);
+    if (fault.mode === "crash") return crashed(node);
     if (fault.mode === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    return undefined;
   }
 
-  /** Refuses a message from another node (SWIM, rebalancing, repair) that the fault drops. */
-  admitPeer(node: string, peer: string | undefined): void {
-    if (this.fault.mode === "crash") throw new NodeDownError(node, "crash");
-    if (peer !== undefined && !this.canReach(peer)) throw new PartitionError(node, peer);
+  /** Says why a message from another node (SWIM, anti-entropy, handoff) or an operator is dropped, if it is. */
+  admitPeer(node: string, peer: string | undefined): Refusal | undefined {
+    if (this.fault.mode === "crash") return crashed(node);
+    if (peer !== undefined && !this.canReach(peer)) return refusal("partitioned", `${node} is partitioned from ${peer} (injected fault)`);
+    return undefined;
   }
 
   /** Whether messages between this node and `peer` get through (partitions cut both ways). */
@@ -50,26 +54,6 @@ export class FaultSwitch {
   }
 }
 
-export class NodeDownError extends Error {
-  override readonly name = "NodeDownError";
-
-  constructor(node: string, mode: "down" | "crash") {
-    super(mode === "down" ? `${node} is down (injected fault)` : `${node} has crashed (injected fault)`);
-  }
-}
-
-export class PartitionError extends Error {
-  override readonly name = "PartitionError";
-
-  constructor(node: string, peer: string) {
-    super(`${node} is partitioned from ${peer} (injected fault)`);
-  }
-}
-
-export class NotMemberError extends Error {
-  override readonly name = "NotMemberError";
-
-  constructor(node: string) {
-    super(`${node} ${NOT_A_MEMBER} (it left, or never joined)`);
-  }
+function crashed(node: string): Refusal {
+  return refusal("crashed", `${node} has crashed (injected fault)`);
 }

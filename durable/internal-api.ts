@@ -1,7 +1,8 @@
 import { isEntry, type Entry } from "../shared/entry";
 import { isVersion } from "../shared/version";
-import { NodePaths, type ReplicaOperations } from "../shared/wire";
-import { NodeDownError, NotMemberError, PartitionError } from "./fault-switch";
+import { FAILURE_HTTP } from "../shared/failure";
+import { isRefusal, type NodeApi, type Refusable } from "../shared/node-api";
+import { NodePaths } from "../shared/wire";
 
 /**
  * A node's internal HTTP API: the replica operations under the seed's `d/...`
@@ -12,43 +13,49 @@ import { NodeDownError, NotMemberError, PartitionError } from "./fault-switch";
  *   POST /d/write  { key, value, version }  -> { applied, version }   (value: JSON text)
  *   POST /d/delete { key, version }         -> { applied, version }   (writes a tombstone)
  *   POST /d/stabilization { entries: [{ key, entry }] } -> { received, applied }
+ *
+ * A refusal answers `{ error: { code, message, refused } }` with the status of
+ * `FAILURE_HTTP` (shared/failure.ts); `refused` is the node's `RefusalCode`.
  */
-export async function serveInternalApi(node: ReplicaOperations, request: Request): Promise<Response> {
+export async function serveInternalApi(node: Pick<NodeApi, "read" | "write" | "applyEntries">, request: Request): Promise<Response> {
   const url = new URL(request.url);
   try {
     switch (`${request.method} ${url.pathname}`) {
       case `GET ${NodePaths.read}`:
-        return json(await node.read(url.searchParams.get("key") ?? ""));
+        return reply(await node.read(url.searchParams.get("key") ?? ""));
       case `POST ${NodePaths.write}`: {
         const body = await request.json<Record<string, unknown>>();
         if (typeof body.value !== "string") throw new TypeError("value must be JSON text");
         if (!isVersion(body.version)) throw new TypeError("malformed version");
-        return json(await node.write(String(body.key ?? ""), { kind: "value", value: body.value, version: body.version }));
+        return reply(await node.write(String(body.key ?? ""), { kind: "value", value: body.value, version: body.version }));
       }
       case `POST ${NodePaths.delete}`: {
         const body = await request.json<Record<string, unknown>>();
         if (!isVersion(body.version)) throw new TypeError("malformed version");
         const tombstone: Entry = { kind: "tombstone", version: body.version };
-        return json(await node.write(String(body.key ?? ""), tombstone));
+        return reply(await node.write(String(body.key ?? ""), tombstone));
       }
       case `POST ${NodePaths.stabilization}`: {
         const body = await request.json<{ entries?: unknown }>();
         const entries = Array.isArray(body.entries) ? body.entries : [];
         if (!entries.every((e) => isEntry((e as { entry?: unknown })?.entry))) throw new TypeError("malformed entry");
-        return json(await node.applyEntries(entries));
+        return reply(await node.applyEntries(entries));
       }
       default:
         return json({ error: { code: "not_found", message: `no internal route ${request.method} ${url.pathname}` } }, 404);
     }
   } catch (error) {
-    if (error instanceof NodeDownError || error instanceof PartitionError || error instanceof NotMemberError) {
-      return json({ error: { code: "node_down", message: error.message } }, 503);
-    }
     if (error instanceof TypeError || error instanceof SyntaxError) {
       return json({ error: { code: "bad_request", message: error.message } }, 400);
     }
     throw error;
   }
+}
+
+function reply<T>(result: Refusable<T>): Response {
+  if (!isRefusal(result)) return json(result);
+  const { status, code } = FAILURE_HTTP[result.refused].internal;
+  return json({ error: { code, message: result.message, refused: result.refused } }, status);
 }
 
 function json(body: unknown, status = 200): Response {

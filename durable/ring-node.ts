@@ -6,6 +6,8 @@ import { createLogger, type Logger } from "../shared/log";
 import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
+import { isRefusal, refusal, type NodeApi, type Refusable, type Refusal } from "../shared/node-api";
+import { NodeCallError } from "../shared/failure";
 import { timers } from "../shared/timers";
 import { ringMembers, viewDigest } from "../shared/view";
 import type {
@@ -17,12 +19,11 @@ import type {
   MembershipReply,
   NodeStats,
   ReadReply,
-  ReplicaOperations,
   ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
 import { AlarmScheduler } from "./scheduler";
-import { FaultSwitch, NotMemberError } from "./fault-switch";
+import { FaultSwitch } from "./fault-switch";
 import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
@@ -48,14 +49,14 @@ type Job = "period" | "swim" | "repair" | "rebalance";
  * the object's one alarm through an `AlarmScheduler`, whose `now` is also the
  * protocol's time.
  */
-export class RingNode extends DurableObject<Env> implements ReplicaOperations {
+export class RingNode extends DurableObject<Env> implements NodeApi {
   private readonly config: ClusterConfig;
   private readonly store: ReplicaStore;
   private readonly faults: FaultSwitch;
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
   private readonly scheduler: AlarmScheduler<Job>;
-  private readonly commits: GroupCommit<KeyedEntry, WriteReply>;
+  private readonly commits: GroupCommit<KeyedEntry, Refusable<WriteReply>>;
   private readonly events = new RecentEvents();
   private readonly logger: Logger;
   private ring: Ring | undefined;
@@ -95,38 +96,37 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
 
   // ---- replica operations (the router) -------------------------------------
 
-  async read(key: string): Promise<ReadReply> {
+  async read(key: string): Promise<Refusable<ReadReply>> {
     requireKey(key);
-    await this.admitData();
+    const refused = await this.admitData();
+    if (refused) return refused;
     // Queued writes go first, so that none waits behind this read for the timer.
     this.commits.flush();
     return { entry: this.store.get(key) ?? null, digest: this.digest };
   }
 
   /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
-  async write(key: string, entry: Entry): Promise<WriteReply> {
+  async write(key: string, entry: Entry): Promise<Refusable<WriteReply>> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
-    await this.admitData();
-    return this.commits.submit({ key, entry });
+    return (await this.admitData()) ?? this.commits.submit({ key, entry });
   }
 
-  private applyWrite({ key, entry }: KeyedEntry): WriteReply {
+  private applyWrite({ key, entry }: KeyedEntry): Refusable<WriteReply> {
     // The node may have left while the write waited for its batch; its keys are handed off by now.
-    if (!this.gossip.active) throw new NotMemberError(this.name);
+    if (!this.gossip.active) return this.notMember();
     const applied = this.store.apply(key, entry);
     return { applied, version: this.store.get(key)!.version, digest: this.digest };
   }
 
-  async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<ApplyEntriesReply> {
+  async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {
     if (!Array.isArray(entries)) throw new TypeError("applyEntries: expected an array of entries");
     for (const item of entries) {
       requireKey(item?.key);
       if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
     }
-    if (from === undefined) await this.admitData();
-    else this.admitPeer(from);
-    return { received: entries.length, applied: this.store.applyAll(entries) };
+    const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
+    return refused ?? { received: entries.length, applied: this.store.applyAll(entries) };
   }
 
   /**
@@ -134,20 +134,21 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * refuses them, so a router with an older view fails over to the next replica
    * and, from the replies of the others, learns the newer view.
    */
-  private async admitData(): Promise<void> {
-    await this.faults.admitData(this.name);
-    if (!this.gossip.active) throw new NotMemberError(this.name);
+  private async admitData(): Promise<Refusal | undefined> {
+    return (await this.faults.admitData(this.name)) ?? (this.gossip.active ? undefined : this.notMember());
   }
 
-  private admitPeer(from: string): void {
-    this.faults.admitPeer(this.name, from);
-    if (!this.gossip.active) throw new NotMemberError(this.name);
+  private admitPeer(from: string): Refusal | undefined {
+    return this.faults.admitPeer(this.name, from) ?? (this.gossip.active ? undefined : this.notMember());
+  }
+
+  private notMember(): Refusal {
+    return refusal("not_member", `${this.name} is not a member of the cluster (it left, or never joined)`);
   }
 
   /** Anti-entropy: a peer's versions of some keys against ours. */
-  antiEntropy(items: readonly KeyVersion[], from: string): AntiEntropyReply {
-    this.admitPeer(from);
-    return this.rebalancer.answerAntiEntropy(items);
+  async antiEntropy(items: readonly KeyVersion[], from: string): Promise<Refusable<AntiEntropyReply>> {
+    return this.admitPeer(from) ?? this.rebalancer.answerAntiEntropy(items);
   }
 
   // ---- membership (other nodes, the router, operators) ---------------------
@@ -169,18 +170,20 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * This node's membership view, for routers building their ring. Empty from a
    * node that is not taking part (never started, or left): its view is stale.
    */
-  membership(): MembershipReply {
-    this.faults.admitPeer(this.name, undefined);
+  async membership(): Promise<Refusable<MembershipReply>> {
+    const refused = this.faults.admitPeer(this.name, undefined);
+    if (refused) return refused;
     return { node: this.name, members: this.gossip.active ? this.gossip.members() : [], digest: this.digest };
   }
 
   /** Joins the cluster through `introducers` (an operator adding this node). */
-  async join(introducers: readonly string[]): Promise<NodeStats> {
-    this.faults.admitPeer(this.name, undefined);
+  async join(introducers: readonly string[]): Promise<Refusable<NodeStats>> {
+    const refused = this.faults.admitPeer(this.name, undefined);
+    if (refused) return refused;
     await this.gossip.join(introducers);
     // A node that was never started, or had left, has no periods or repair scheduled yet.
     this.start();
-    return this.stats();
+    return this.ownStats();
   }
 
   /**
@@ -189,8 +192,9 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * member (it still holds copies nobody else confirmed) and says how many keys
    * remain; the operator retries.
    */
-  async leave(): Promise<LeaveResult> {
-    this.faults.admitPeer(this.name, undefined);
+  async leave(): Promise<Refusable<LeaveResult>> {
+    const refused = this.faults.admitPeer(this.name, undefined);
+    if (refused) return refused;
     const without = this.buildRing(ringMembers(this.gossip.members()).filter((name) => name !== this.name));
     // Writes still arrive while the keys are shipped (routers with an older view,
     // read repair finishing in the background); they keep their keys here, so
@@ -212,7 +216,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
     this.scheduler.jobs.cancel("repair");
     this.scheduler.jobs.cancel("rebalance");
     this.arm();
-    return { left: true, handedOff, stats: this.stats() };
+    return { left: true, handedOff, stats: this.ownStats() };
   }
 
   private heldRows(): number {
@@ -223,13 +227,17 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- operators -----------------------------------------------------------
 
   /** This replica's own copy of `key`, whatever its fault mode. */
-  inspect(key: string): ReadReply {
+  async inspect(key: string): Promise<ReadReply> {
     requireKey(key);
     return { entry: this.store.get(key) ?? null, digest: this.digest };
   }
 
   /** Always answers, even when crashed: it is the operator's console, not the node's network. */
-  stats(): NodeStats {
+  async stats(): Promise<NodeStats> {
+    return this.ownStats();
+  }
+
+  private ownStats(): NodeStats {
     const self = this.gossip.self;
     return {
       name: this.name,
@@ -253,7 +261,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
    * Injects a fault. A crash is persisted, then the object is reset: its memory
    * is gone, and it refuses everything until `recover`.
    */
-  setFault(fault: Fault): NodeStats {
+  async setFault(fault: Fault): Promise<NodeStats> {
     const wasCrashed = this.faults.crashed;
     this.faults.set(fault);
     if (fault.mode === "crash" && !wasCrashed) {
@@ -262,7 +270,7 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
       setTimeout(() => this.ctx.abort("injected crash"), 0);
     }
     if (wasCrashed && fault.mode !== "crash") void this.recover();
-    return this.stats();
+    return this.ownStats();
   }
 
   /** Back from a crash: rejoin through the members it last knew, refute, and catch up by repair. */
@@ -396,21 +404,27 @@ export class RingNode extends DurableObject<Env> implements ReplicaOperations {
   // ---- calls to other nodes ------------------------------------------------
 
   private async link(envelope: Envelope, timeoutMs: number): Promise<readonly Envelope[]> {
-    const replies = await withTimeout(this.env.RING_NODE.getByName(envelope.to).swim(envelope), timeoutMs, timers);
-    if (replies === null) throw new Error(`${envelope.to} dropped the message`);
+    const replies = await withTimeout(this.peer(envelope.to).swim(envelope), timeoutMs, timers);
+    if (replies === null) throw new NodeCallError(envelope.to, { kind: "partitioned", message: `${envelope.to} dropped the message` });
     return replies;
   }
 
   private peerClient(): PeerClient {
-    const call = <T>(peer: string, fn: (stub: DurableObjectStub<RingNode>) => Promise<T>): Promise<T> => {
-      if (!this.faults.canReach(peer)) return Promise.reject(new Error(`${peer} unreachable`));
+    const call = async <T>(peer: string, fn: (node: NodeApi) => Promise<Refusable<T>>): Promise<T> => {
+      if (!this.faults.canReach(peer)) throw new NodeCallError(peer, { kind: "partitioned", message: `${peer} unreachable` });
       // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
-      return withTimeout(fn(this.env.RING_NODE.getByName(peer)), this.config.replicaTimeoutMs * 3, timers);
+      const reply = await withTimeout(fn(this.peer(peer)), this.config.replicaTimeoutMs * 3, timers);
+      if (isRefusal(reply)) throw NodeCallError.refused(peer, reply);
+      return reply;
     };
     return {
-      antiEntropy: (peer, items) => call(peer, (stub) => stub.antiEntropy(items, this.name)),
-      applyEntries: (peer, entries) => call(peer, (stub) => stub.applyEntries(entries, this.name)),
+      antiEntropy: (peer, items) => call(peer, (node) => node.antiEntropy(items, this.name)),
+      applyEntries: (peer, entries) => call(peer, (node) => node.applyEntries(entries, this.name)),
     };
+  }
+
+  private peer(name: string): NodeApi {
+    return this.env.RING_NODE.getByName(name);
   }
 }
 

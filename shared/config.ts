@@ -10,6 +10,18 @@ import { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./swim";
  */
 export type Transport = "rpc" | "fetch";
 
+/** How long each kind of call from the router to a node may take (ms). */
+export interface NodeTimeouts {
+  /** Replica reads and writes: the longest such a call runs (gather's own deadline counts it as failed sooner). */
+  readonly data: number;
+  /** A node's membership view, for the router's ring. */
+  readonly membership: number;
+  /** A node's stats, for GET /cluster. */
+  readonly stats: number;
+  /** Operator actions: join, leave (which hands off every key), faults, one replica's copy. */
+  readonly admin: number;
+}
+
 export interface Limits {
   readonly maxKeyBytes: number;
   readonly maxValueBytes: number;
@@ -23,6 +35,8 @@ export interface ClusterConfig {
   readonly writeQuorum: number;
   readonly virtualNodes: number;
   readonly replicaTimeoutMs: number;
+  /** How long each kind of call from the router to a node may take. */
+  readonly timeouts: NodeTimeouts;
   readonly readRepairChance: number;
   /** When a read also asks the next replica: see shared/speculation.ts. */
   readonly speculativeRetry: SpeculativeRetry;
@@ -56,6 +70,7 @@ export const CONFIG_VARS = [
   "WRITE_QUORUM",
   "VIRTUAL_NODES",
   "REPLICA_TIMEOUT_MS",
+  "ADMIN_TIMEOUT_MS",
   "READ_REPAIR_CHANCE",
   "SPECULATIVE_RETRY",
   "REPLICA_TRANSPORT",
@@ -107,6 +122,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
   if (readQuorum > replicas) throw new ConfigError(`READ_QUORUM=${readQuorum} exceeds REPLICAS=${replicas}`);
   if (writeQuorum > replicas) throw new ConfigError(`WRITE_QUORUM=${writeQuorum} exceeds REPLICAS=${replicas}`);
 
+  const replicaTimeoutMs = integer(vars, "REPLICA_TIMEOUT_MS", 1000, 1, 60_000);
   const transport = vars.REPLICA_TRANSPORT ?? "rpc";
   if (transport !== "rpc" && transport !== "fetch") {
     throw new ConfigError(`REPLICA_TRANSPORT must be "rpc" or "fetch", got ${JSON.stringify(transport)}`);
@@ -122,7 +138,15 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     readQuorum,
     writeQuorum,
     virtualNodes: integer(vars, "VIRTUAL_NODES", 128, 1, 4096),
-    replicaTimeoutMs: integer(vars, "REPLICA_TIMEOUT_MS", 1000, 1, 60_000),
+    replicaTimeoutMs,
+    timeouts: {
+      // gather decides when a replica counts as failed (REPLICA_TIMEOUT_MS), and a write's late
+      // answer still counts for two timeouts more (worker/coordinator.ts): the call may run that long.
+      data: replicaTimeoutMs * 3,
+      membership: replicaTimeoutMs,
+      stats: replicaTimeoutMs,
+      admin: integer(vars, "ADMIN_TIMEOUT_MS", 30_000, 1, 300_000),
+    },
     readRepairChance: fraction(vars, "READ_REPAIR_CHANCE", 0.1),
     speculativeRetry: speculativeRetry(vars.SPECULATIVE_RETRY),
     transport,

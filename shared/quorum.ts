@@ -3,6 +3,7 @@
  * them. Transport and timers are injected, so this runs unchanged in the router,
  * in unit tests and in a simulator.
  */
+import { classify, TimeoutError, type FailureKind } from "./failure";
 
 /** A consistency level as a client writes it: `one`, `quorum`, `all` or a count 1..N. */
 export type ConsistencyLevel = "one" | "quorum" | "all" | number;
@@ -26,6 +27,13 @@ export function requiredReplicas(
     return { ok: false, message: `${n} replicas requested but each key has only ${replicas}` };
   }
   return { ok: false, message: `expected one, quorum, all or a number from 1 to ${replicas}, got ${JSON.stringify(level)}` };
+}
+
+/** A replica that failed a call: what it said, and the failure's kind (see shared/failure.ts). */
+export interface ReplicaFailure {
+  readonly node: string;
+  readonly reason: string;
+  readonly kind: FailureKind;
 }
 
 export type ReplicaOutcome<T> =
@@ -90,7 +98,7 @@ export class QuorumError extends Error {
     readonly required: number,
     readonly asked: number,
     readonly replicas: number,
-    readonly failures: readonly { node: string; reason: string }[],
+    readonly failures: readonly ReplicaFailure[],
   ) {
     super(`${acked} of ${replicas} replicas answered; ${required} required`);
   }
@@ -109,6 +117,8 @@ export class QuorumError extends Error {
 export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
   const { nodes, required, call, timeoutMs, schedule, timing } = options;
   const outcomes: ReplicaOutcome<T>[] = [];
+  /** Each failure's classified kind (shared/failure.ts), kept beside the outcome a caller sees. */
+  const kinds = new Map<ReplicaOutcome<T>, FailureKind>();
   const successes: ReplicaSuccess<T>[] = [];
   const started: Promise<void>[] = [];
   let next = 0;
@@ -133,7 +143,7 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
         // was landing on a replica would draw the wrong conclusion.
         done = true;
         cancelSpeculation?.();
-        const failures = outcomes.filter((o) => !o.ok).map((o) => ({ node: o.node, reason: (o as { reason: string }).reason }));
+        const failures = outcomes.flatMap((o) => (o.ok ? [] : [{ node: o.node, reason: o.reason, kind: kinds.get(o) ?? "error" }]));
         reject(new QuorumError(successes.length, required, next, nodes.length, failures));
       }
     };
@@ -158,11 +168,16 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       const startedAt = timing?.now();
       const answer = call(node);
       const succeed = (value: T) => record({ node, ok: true, value }, startedAt);
-      const fail = (error: unknown) => record({ node, ok: false, reason: describe(error) }, startedAt);
+      const fail = (error: unknown) => {
+        const { kind, message } = classify(error);
+        const outcome = { node, ok: false as const, reason: message };
+        kinds.set(outcome, kind);
+        record(outcome, startedAt);
+      };
       const grace = options.lateGraceMs;
       started.push(
         race(answer).then(succeed, (error: unknown) => {
-          if (!(error instanceof ReplicaTimeout) || grace === undefined) return fail(error);
+          if (!(error instanceof TimeoutError) || grace === undefined) return fail(error);
           // Replaced now, but still pending: its late answer may yet make the quorum.
           replace();
           return deadline(grace, schedule)(answer).then(succeed, fail);
@@ -201,12 +216,6 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, schedule: Schedu
   return deadline(ms, schedule)(promise);
 }
 
-class ReplicaTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-  }
-}
-
 /** Races calls against one timer: each raced call fails with a timeout if it has not settled when it fires. */
 type Deadline = <T>(promise: Promise<T>) => Promise<T>;
 
@@ -221,7 +230,7 @@ function deadline(ms: number, schedule: Schedule): Deadline {
   const rejects: ((error: unknown) => void)[] = [];
   let cancel: (() => void) | undefined = schedule(ms, () => {
     cancel = undefined;
-    const error = new ReplicaTimeout(ms);
+    const error = new TimeoutError(ms);
     for (const reject of rejects) reject(error);
   });
   const settle = (): void => {
@@ -245,9 +254,4 @@ function deadline(ms: number, schedule: Schedule): Deadline {
         },
       );
     });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

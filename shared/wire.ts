@@ -86,12 +86,6 @@ export interface StorageStats {
   readonly rowsRead: number;
 }
 
-/**
- * What a node's refusal says when it is not a member (it left, or never joined).
- * Errors cross RPC as messages, so the router recognises the refusal by this text.
- */
-export const NOT_A_MEMBER = "is not a member of the cluster";
-
 /** The outcome of a graceful leave: the node leaves only once every key it held was taken. */
 export type LeaveResult =
   | { readonly left: true; readonly handedOff: number; readonly stats: NodeStats }
@@ -110,17 +104,6 @@ export type Fault =
   | { readonly mode: "partition"; readonly peers: readonly string[] };
 
 export type FaultMode = Fault["mode"];
-
-/**
- * The replica operations every node offers, as Workers RPC methods on its stub
- * and as routes of its internal HTTP API (the seed's `d/...` names).
- */
-export interface ReplicaOperations {
-  read(key: string): Promise<ReadReply>;
-  write(key: string, entry: Entry): Promise<WriteReply>;
-  /** Bulk apply, from rebalancing and repair; `from` is the sending node, if any. */
-  applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<ApplyEntriesReply>;
-}
 
 /** Internal HTTP API paths of a node. Reachable only through its object stub. */
 export const NodePaths = {

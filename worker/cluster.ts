@@ -1,23 +1,22 @@
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
 import type { Admission } from "../shared/admission";
-import { withTimeout } from "../shared/quorum";
 import { timers } from "../shared/timers";
 import { Coordinator } from "./coordinator";
 import { GossipMembership, type MembershipSource } from "./membership";
 import { routerAdmission } from "./overload";
 import { ReplicaLatency } from "./read-order";
-import { replicaClient, type ReplicaClient } from "./replica-client";
+import { NodeClient } from "./node-client";
 
 /** Everything the routes need, built once per isolate from its environment. */
 export interface Cluster {
   readonly config: ClusterConfig;
   readonly membership: MembershipSource;
-  readonly replicas: ReplicaClient;
+  /** Every call the router makes to a node goes through this client. */
+  readonly nodes: NodeClient;
   readonly coordinator: Coordinator;
   /** Bounds the store requests this isolate works on at once (worker/overload.ts). */
   readonly admission: Admission;
-  readonly namespace: DurableObjectNamespace<import("../durable/ring-node").RingNode>;
 }
 
 const clusters = new WeakMap<Env, Cluster>();
@@ -37,19 +36,19 @@ export function clusterFor(env: Env): Cluster {
 }
 
 function buildCluster(env: Env, config: ClusterConfig): Cluster {
+  const nodes = new NodeClient(env.RING_NODE, config.transport, config.timeouts, timers);
   const membership = new GossipMembership({
     seeds: config.nodes,
     ring: { virtualNodes: config.virtualNodes, replicas: config.replicas },
     ttlMs: config.membershipTtlMs,
-    // A node that does not answer within a replica timeout is skipped for the next.
-    ask: (node) => withTimeout(env.RING_NODE.getByName(node).membership(), config.replicaTimeoutMs, timers),
+    // A node that does not answer within its timeout is skipped for the next.
+    ask: (node) => nodes.membership(node),
     now: Date.now,
     random: Math.random,
   });
-  const replicas = replicaClient(env.RING_NODE, config.transport);
   const coordinator = new Coordinator({
     membership,
-    replicas,
+    replicas: nodes,
     clock: new HybridClock(writerId(), Date.now),
     schedule: timers,
     random: Math.random,
@@ -58,7 +57,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now),
   });
   const admission = routerAdmission(config.replicaTimeoutMs, timers);
-  return { config, membership, replicas, coordinator, admission, namespace: env.RING_NODE };
+  return { config, membership, nodes, coordinator, admission };
 }
 
 /** 48 random bits in base 36: unique per isolate in practice, short on the wire. */

@@ -1,10 +1,12 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
-import { NOT_A_MEMBER } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { MembershipSource } from "./membership";
 import type { ReadLatency } from "./read-order";
-import type { ReplicaClient } from "./replica-client";
+import type { NodeClient } from "./node-client";
+
+/** The replica calls the coordinator makes; `NodeClient` in production, a fake in unit specs. */
+export type ReplicaClient = Pick<NodeClient, "read" | "write">;
 
 export interface CoordinatorDeps {
   readonly membership: MembershipSource;
@@ -106,7 +108,7 @@ export class Coordinator {
     try {
       return await operation();
     } catch (error) {
-      if (!(error instanceof QuorumError) || !error.failures.some((f) => f.reason.includes(NOT_A_MEMBER))) throw error;
+      if (!(error instanceof QuorumError) || !error.failures.some((f) => f.kind === "not_member")) throw error;
       await this.deps.membership.view({ fresh: true });
       return operation();
     }

@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { parseConfig } from "../../shared/config";
+import { isRefusal, type Refusal } from "../../shared/node-api";
 import { Ring } from "../../shared/ring";
 
 /** Requests go through the real router Worker, as a client's would. */
@@ -94,4 +95,10 @@ export async function expectError(response: Response, status: number, code: stri
   expect(body.error.code).toBe(code);
   expect(body.error.message).toEqual(expect.any(String));
   return body;
+}
+
+/** A node's reply, failing the test if the node refused the call. */
+export function accepted<T>(reply: T): Exclude<T, Refusal> {
+  if (isRefusal(reply)) throw new Error(`refused (${reply.refused}): ${reply.message}`);
+  return reply as Exclude<T, Refusal>;
 }

@@ -1,8 +1,8 @@
 import type { IRequest } from "itty-router";
 import type { Entry } from "../../shared/entry";
 import { formatVersion } from "../../shared/version";
-import { NOT_A_MEMBER, type Fault, type LeaveResult } from "../../shared/wire";
-import { replicaClient } from "../replica-client";
+import { classify, FAILURE_HTTP, PROXY_FAILURE } from "../../shared/failure";
+import type { Fault } from "../../shared/wire";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
 import { keyFromQuery } from "../request";
@@ -58,7 +58,7 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
     introducers = [body.introducer];
   }
   if (introducers.length === 0) throw new HttpError(503, "no_introducer", "no live member to join through");
-  const stats = await onNode(name, () => cluster.namespace.getByName(name).join(introducers));
+  const stats = await onNode(name, () => cluster.nodes.join(name, introducers));
   return json({ node: name, introducers, swim: stats.swim }, 201);
 }
 
@@ -66,8 +66,7 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
 export async function removeNode(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   const name = await knownNode(cluster, request.params.name);
-  // RPC's typing of a union result is too loose to narrow; the node returns a LeaveResult.
-  const result = await onNode<LeaveResult>(name, async () => (await cluster.namespace.getByName(name).leave()) as LeaveResult);
+  const result = await onNode(name, () => cluster.nodes.leave(name));
   if (!result.left) {
     throw new HttpError(
       503,
@@ -89,7 +88,7 @@ export async function setFault(request: IRequest, env: Env): Promise<Response> {
   const name = await knownNode(cluster, request.params.name);
   const fault = parseFault(await request.json().catch(() => undefined), cluster.config.replicaTimeoutMs, name);
   if (fault.mode === "partition") for (const peer of fault.peers) await knownNode(cluster, peer);
-  const stats = await onNode(name, () => cluster.namespace.getByName(name).setFault(fault));
+  const stats = await onNode(name, () => cluster.nodes.setFault(name, fault));
   return json({ node: name, fault: stats.fault });
 }
 
@@ -100,9 +99,9 @@ export async function readReplica(request: IRequest, env: Env): Promise<Response
   const key = keyFromQuery(request.query, cluster.config.limits);
   let entry: Entry | undefined;
   try {
-    entry = (await replicaClient(cluster.namespace, "fetch").read(name, key)).entry ?? undefined;
+    entry = (await cluster.nodes.readReplica(name, key)).entry ?? undefined;
   } catch (error) {
-    throw new HttpError(502, "replica_unavailable", `${name}: ${(error as Error).message}`);
+    throw new HttpError(PROXY_FAILURE.status, PROXY_FAILURE.code, `${name}: ${classify(error).message}`);
   }
   return json({ node: name, key, ...describeEntry(entry) });
 }
@@ -114,18 +113,14 @@ function describeEntry(entry: Entry | undefined): Record<string, unknown> {
   return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version };
 }
 
-/**
- * Calls a node for an operator and says why it failed: a crashed or departed
- * node is a conflict with what was asked (409); anything else means the node
- * could not be reached (503).
- */
+/** Calls a node for an operator and says why it failed, as `FAILURE_HTTP` maps the failure. */
 async function onNode<T>(name: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (message.includes("has crashed") || message.includes(NOT_A_MEMBER)) throw new HttpError(409, "node_unavailable", message);
-    throw new HttpError(503, "node_unreachable", `${name} did not answer: ${message}`);
+    const { kind, message } = classify(error);
+    const { status, code } = FAILURE_HTTP[kind].operator;
+    throw new HttpError(status, code, status === 409 ? message : `${name} did not answer: ${message}`);
   }
 }
 

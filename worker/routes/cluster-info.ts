@@ -1,6 +1,4 @@
-import { withTimeout } from "../../shared/quorum";
 import { Ring } from "../../shared/ring";
-import { timers } from "../../shared/timers";
 import type { NodeStats } from "../../shared/wire";
 import { clusterFor } from "../cluster";
 import { json } from "../http";
@@ -24,7 +22,7 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
   const names = [...new Set([...config.nodes, ...view.members.map((m) => m.name)])].sort();
   const stats = await Promise.all(
     // A node that cannot answer in time is shown as unreachable.
-    names.map((name) => withTimeout(cluster.namespace.getByName(name).stats(), config.replicaTimeoutMs, timers).catch(() => undefined)),
+    names.map((name) => cluster.nodes.stats(name).catch(() => undefined)),
   );
   const nodes = names.map((name, i) => {
     const member = view.members.find((m) => m.name === name);

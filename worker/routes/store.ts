@@ -86,7 +86,7 @@ async function quorum<T>(operation: "read" | "write" | "delete", run: () => Prom
         acked: error.acked,
         required: error.required,
         replicas: error.replicas,
-        failures: error.failures,
+        failures: error.failures.map(({ node, reason }) => ({ node, reason })),
       },
       { "retry-after": "1" },
     );
@@ -104,6 +104,13 @@ function nodeFull(operation: string, error: QuorumError, nodes: readonly string[
     "node_full",
     `${operation} refused: ${nodes.join(", ")} ${nodes.length === 1 ? "is" : "are"} full (MAX_NODE_BYTES); ` +
       `${error.acked} of ${error.replicas} replicas acknowledged, ${error.required} required`,
-    { operation, nodes, acked: error.acked, required: error.required, replicas: error.replicas, failures: error.failures },
+    {
+      operation,
+      nodes,
+      acked: error.acked,
+      required: error.required,
+      replicas: error.replicas,
+      failures: error.failures.map(({ node, reason }) => ({ node, reason })),
+    },
   );
 }

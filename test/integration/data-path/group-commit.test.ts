@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../../shared/entry";
-import { config, freshKey } from "../helpers";
+import { accepted, config, freshKey } from "../helpers";
 
 describe("group commit on a replica", () => {
   it("commits a burst of writes in fewer commits than writes, and holds every write it acknowledged", async () => {
@@ -14,7 +14,7 @@ describe("group commit on a replica", () => {
     });
     const before = (await node.stats()).groupCommit;
 
-    const replies = await Promise.all(keys.map((key, i) => node.write(key, entry(i))));
+    const replies = await Promise.all(keys.map(async (key, i) => accepted(await node.write(key, entry(i)))));
     expect(replies.every((r) => r.applied)).toBe(true);
 
     const after = (await node.stats()).groupCommit;

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { MemberStatus } from "../../../shared/swim";
-import { api, ADMIN, config } from "../helpers";
+import { accepted, api, ADMIN, config } from "../helpers";
 
 /**
  * Steps a cluster of real ring node objects through SWIM protocol periods,
@@ -21,7 +21,7 @@ export class ClusterDriver {
 
   /** Wakes every node (a configured node bootstraps on first contact) and starts the clock. */
   async start(): Promise<void> {
-    const views = await Promise.all([...this.nodes].map((node) => stub(node).membership()));
+    const views = await Promise.all([...this.nodes].map(async (node) => accepted(await stub(node).membership())));
     for (const view of views) expect(view.members.length).toBe(config.nodes.length);
     this.now = Date.now();
   }
@@ -61,7 +61,7 @@ export class ClusterDriver {
 
   /** What `node` believes about `member`. */
   async stateOf(node: string, member: string): Promise<MemberStatus | undefined> {
-    const view = await stub(node).membership();
+    const view = accepted(await stub(node).membership());
     return view.members.find((m) => m.name === member);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ring } from "../../../shared/ring";
-import { ADMIN, api, config, expectError, freshKey, get, put, replicaCopy } from "../helpers";
+import { accepted, ADMIN, api, config, expectError, freshKey, get, put, replicaCopy } from "../helpers";
 import { ClusterDriver, clusterView, stub } from "./harness";
 
 const driver = new ClusterDriver();
@@ -23,7 +23,7 @@ describe("a node that joins", () => {
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ node: "node-6", introducers: ["node-2"], swim: { state: "alive" } });
     driver.nodes.add("node-6");
-    expect((await stub("node-6").membership()).members.filter((m) => m.state === "alive")).toHaveLength(6);
+    expect(accepted(await stub("node-6").membership()).members.filter((m) => m.state === "alive")).toHaveLength(6);
   });
 
   it("appears in every member's view by gossip", async () => {

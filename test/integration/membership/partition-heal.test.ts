@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshKey, get, put } from "../helpers";
+import { accepted, freshKey, get, put } from "../helpers";
 import { ClusterDriver, fault, PERIOD, stub } from "./harness";
 
 const driver = new ClusterDriver();
@@ -10,7 +10,7 @@ const OTHERS = ["node-1", "node-2", "node-3", "node-4"];
 async function deadViews(): Promise<Map<string, Set<string>>> {
   const views = new Map<string, Set<string>>();
   for (const node of driver.nodes) {
-    const { members } = await stub(node).membership();
+    const { members } = accepted(await stub(node).membership());
     views.set(node, new Set(members.filter((m) => m.state === "dead").map((m) => m.name)));
   }
   return views;

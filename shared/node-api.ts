@@ -1,0 +1,72 @@
+/**
+ * The contract of a ring node: every method the router or another node calls
+ * on it, with its reply types. The router and the peers depend on this
+ * interface, never on the `RingNode` class.
+ *
+ * A node that will not serve a call returns a `Refusal` rather than throwing:
+ * a returned value crosses Workers RPC intact (a thrown error keeps only its
+ * name and message), and a thrown error is logged as uncaught by the runtime,
+ * so an injected fault would flood the log with one line per call.
+ */
+import type { Entry } from "./entry";
+import type { Envelope } from "./swim";
+import type {
+  AntiEntropyReply,
+  ApplyEntriesReply,
+  Fault,
+  KeyedEntry,
+  KeyVersion,
+  LeaveResult,
+  MembershipReply,
+  NodeStats,
+  ReadReply,
+  WriteReply,
+} from "./wire";
+
+/** Why a node refuses a call. */
+export type RefusalCode =
+  /** It left the cluster, or never joined. */
+  | "not_member"
+  /** An injected fault refuses data operations. */
+  | "down"
+  /** An injected crash: it refuses everything but the operator's console. */
+  | "crashed"
+  /** An injected partition drops messages between it and the caller. */
+  | "partitioned";
+
+export interface Refusal {
+  readonly refused: RefusalCode;
+  readonly message: string;
+}
+
+/** A reply, or the node's refusal to give one. */
+export type Refusable<T> = T | Refusal;
+
+export function refusal(refused: RefusalCode, message: string): Refusal {
+  return { refused, message };
+}
+
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === "object" && value !== null && typeof (value as { refused?: unknown }).refused === "string";
+}
+
+export interface NodeApi {
+  // ---- replica operations (the router; `applyEntries` also peers) ----------
+  read(key: string): Promise<Refusable<ReadReply>>;
+  write(key: string, entry: Entry): Promise<Refusable<WriteReply>>;
+  /** Bulk apply, from anti-entropy and handoff; `from` is the sending node, if any. */
+  applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>>;
+  // ---- peers ---------------------------------------------------------------
+  /** Anti-entropy: a peer's versions of some keys against ours. */
+  antiEntropy(items: readonly KeyVersion[], from: string): Promise<Refusable<AntiEntropyReply>>;
+  /** A SWIM message; the replies addressed to the sender, or null when a fault drops it. */
+  swim(envelope: Envelope): Promise<Envelope[] | null>;
+  // ---- membership (the router, operators) ----------------------------------
+  membership(): Promise<Refusable<MembershipReply>>;
+  join(introducers: readonly string[]): Promise<Refusable<NodeStats>>;
+  leave(): Promise<Refusable<LeaveResult>>;
+  // ---- operators: always answer, whatever the fault ------------------------
+  inspect(key: string): Promise<ReadReply>;
+  stats(): Promise<NodeStats>;
+  setFault(fault: Fault): Promise<NodeStats>;
+}

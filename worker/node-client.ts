@@ -1,0 +1,138 @@
+import type { NodeTimeouts, Transport } from "../shared/config";
+import { isEntry, type Entry } from "../shared/entry";
+import { classify, NodeCallError, worthRetrying } from "../shared/failure";
+import { isRefusal, refusal, type NodeApi, type Refusable, type RefusalCode } from "../shared/node-api";
+import { withTimeout, type Schedule } from "../shared/quorum";
+import {
+  NodePaths,
+  type Fault,
+  type LeaveResult,
+  type MembershipReply,
+  type NodeStats,
+  type ReadReply,
+  type WriteReply,
+} from "../shared/wire";
+
+/** The binding through which the router reaches the node objects. */
+export interface NodeNamespace {
+  getByName(name: string): { fetch(url: string, init?: RequestInit): Promise<Response> };
+}
+
+/**
+ * Every call the router makes to a node. Each call gets a fresh stub (a stub
+ * is bound to the request that made it, and one that saw an error may stay
+ * broken; `getByName` is local and cheap) and its kind's timeout. A refusal or
+ * failure is raised as a `NodeCallError` carrying its classified failure
+ * (shared/failure.ts). Idempotent calls that fail transiently are made once
+ * more on a fresh stub; an overloaded node is never asked again by the same call.
+ *
+ * Data calls travel by the configured transport: Workers RPC on the object
+ * stub (the default: typed calls, no HTTP framing or JSON of our own) or
+ * `stub.fetch` to the node's internal HTTP API. Measured locally the two cost
+ * about the same (docs/performance.md).
+ */
+export class NodeClient {
+  constructor(
+    private readonly namespace: NodeNamespace,
+    private readonly transport: Transport,
+    private readonly timeouts: NodeTimeouts,
+    private readonly schedule: Schedule,
+  ) {}
+
+  read(node: string, key: string): Promise<ReadReply> {
+    if (this.transport === "fetch") return this.readOverHttp(node, key, this.timeouts.data);
+    return this.call(node, this.timeouts.data, true, (stub) => stub.read(key));
+  }
+
+  /** A merge of a versioned entry: writing it twice is writing it once, so it is retried like a read. */
+  write(node: string, key: string, entry: Entry): Promise<WriteReply> {
+    if (this.transport === "fetch") return this.writeOverHttp(node, key, entry);
+    return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry));
+  }
+
+  membership(node: string): Promise<MembershipReply> {
+    return this.call(node, this.timeouts.membership, true, (stub) => stub.membership());
+  }
+
+  stats(node: string): Promise<NodeStats> {
+    return this.call(node, this.timeouts.stats, true, (stub) => stub.stats());
+  }
+
+  join(node: string, introducers: readonly string[]): Promise<NodeStats> {
+    return this.call(node, this.timeouts.admin, false, (stub) => stub.join(introducers));
+  }
+
+  leave(node: string): Promise<LeaveResult> {
+    return this.call(node, this.timeouts.admin, false, (stub) => stub.leave());
+  }
+
+  setFault(node: string, fault: Fault): Promise<NodeStats> {
+    return this.call(node, this.timeouts.admin, false, (stub) => stub.setFault(fault));
+  }
+
+  /** One replica's own answer through its internal HTTP API, whatever the data transport (an operator's view). */
+  readReplica(node: string, key: string): Promise<ReadReply> {
+    return this.readOverHttp(node, key, this.timeouts.admin);
+  }
+
+  private async call<T>(node: string, timeoutMs: number, idempotent: boolean, fn: (stub: NodeApi) => Promise<Refusable<T>>): Promise<T> {
+    const attempt = async (): Promise<T> => {
+      const reply = await fn(this.stub(node));
+      if (isRefusal(reply)) throw NodeCallError.refused(node, reply);
+      return reply;
+    };
+    const once = idempotent ? attempt().catch((error: unknown) => (retryable(error) ? attempt() : Promise.reject(error))) : attempt();
+    try {
+      return await withTimeout(once, timeoutMs, this.schedule);
+    } catch (error) {
+      throw error instanceof NodeCallError ? error : new NodeCallError(node, classify(error));
+    }
+  }
+
+  /**
+   * The object stub as the node contract. RPC types a stub's methods from the
+   * class with wrappers of their own (a union reply loses its narrowing), so the
+   * stub is taken as the interface the class implements (`RingNode implements NodeApi`).
+   */
+  private stub(node: string): NodeApi {
+    return this.namespace.getByName(node) as unknown as NodeApi;
+  }
+
+  private async readOverHttp(node: string, key: string, timeoutMs: number): Promise<ReadReply> {
+    const reply = await this.http<ReadReply>(node, timeoutMs, `${NodePaths.read}?key=${encodeURIComponent(key)}`);
+    if (reply.entry !== null && !isEntry(reply.entry))
+      throw new NodeCallError(node, { kind: "error", message: `${node} returned a malformed entry` });
+    return reply;
+  }
+
+  private writeOverHttp(node: string, key: string, entry: Entry): Promise<WriteReply> {
+    const body =
+      entry.kind === "value"
+        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version } }
+        : { path: NodePaths.delete, payload: { key, version: entry.version } };
+    return this.http<WriteReply>(node, this.timeouts.data, body.path, body.payload);
+  }
+
+  /** A call to the node's internal HTTP API; a refusal comes back as `error.refused` (durable/internal-api.ts). */
+  private http<T>(node: string, timeoutMs: number, path: string, payload?: unknown): Promise<T> {
+    const init: RequestInit =
+      payload === undefined
+        ? { method: "GET" }
+        : { method: "POST", body: JSON.stringify(payload), headers: { "content-type": "application/json" } };
+    return this.call<T>(node, timeoutMs, true, async () => {
+      const response = await this.namespace.getByName(node).fetch(`${ORIGIN}${path}`, init);
+      if (response.ok) return response.json<T>();
+      const detail = await response.json<{ error?: { message?: string; refused?: RefusalCode } }>().catch(() => undefined);
+      const message = detail?.error?.message ?? `${node} answered ${response.status}`;
+      if (detail?.error?.refused !== undefined) return refusal(detail.error.refused, message);
+      throw new NodeCallError(node, { kind: "error", message });
+    });
+  }
+}
+
+/** The hostname is ignored by the object; it only makes the URL absolute. */
+const ORIGIN = "https://ring-node";
+
+function retryable(error: unknown): boolean {
+  return !(error instanceof NodeCallError) && worthRetrying(classify(error));
+}
