@@ -3,10 +3,13 @@ import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { MembershipSource } from "./membership";
 import type { ReadLatency } from "./read-order";
-import type { NodeClient } from "./node-client";
+import type { ReadReply, WriteReply } from "../shared/wire";
 
-/** The replica calls the coordinator makes; `NodeClient` in production, a fake in unit specs. */
-export type ReplicaClient = Pick<NodeClient, "read" | "write">;
+/** The replica calls the coordinator makes: `NodeClient` in production, a fake in unit specs. */
+export interface ReplicaClient {
+  read(node: string, key: string): Promise<ReadReply>;
+  write(node: string, key: string, entry: Entry): Promise<WriteReply>;
+}
 
 export interface CoordinatorDeps {
   readonly membership: MembershipSource;
