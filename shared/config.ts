@@ -40,6 +40,12 @@ export interface ClusterConfig {
   readonly readRepairChance: number;
   /** When a read also asks the next replica: see shared/speculation.ts. */
   readonly speculativeRetry: SpeculativeRetry;
+  /**
+   * Which of a key's replicas a read asks first: "latency" moves replicas that have been
+   * answering much slower behind the others (worker/read-order.ts); "ring" keeps the
+   * preference order, so which replicas a read asks is decided by the ring alone.
+   */
+  readonly readOrder: ReadOrder;
   readonly transport: Transport;
   readonly limits: Limits;
   readonly faultsEnabled: boolean;
@@ -73,6 +79,7 @@ export const CONFIG_VARS = [
   "ADMIN_TIMEOUT_MS",
   "READ_REPAIR_CHANCE",
   "SPECULATIVE_RETRY",
+  "READ_ORDER",
   "REPLICA_TRANSPORT",
   "MAX_KEY_BYTES",
   "MAX_VALUE_BYTES",
@@ -101,6 +108,8 @@ export type ConfigVar = (typeof CONFIG_VARS)[number];
 /** The vars as wrangler hands them over (strings), or as tests pass them; the Worker's `Env` is one. */
 export type ConfigVars = { readonly [Name in ConfigVar]?: unknown };
 
+export type ReadOrder = "latency" | "ring";
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -127,6 +136,10 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
   if (transport !== "rpc" && transport !== "fetch") {
     throw new ConfigError(`REPLICA_TRANSPORT must be "rpc" or "fetch", got ${JSON.stringify(transport)}`);
   }
+  const readOrder = vars.READ_ORDER ?? "latency";
+  if (readOrder !== "latency" && readOrder !== "ring") {
+    throw new ConfigError(`READ_ORDER must be "latency" or "ring", got ${JSON.stringify(readOrder)}`);
+  }
   const token = vars.ADMIN_TOKEN === "" ? undefined : vars.ADMIN_TOKEN;
   if (token !== undefined && (typeof token !== "string" || token.length < 8)) {
     throw new ConfigError("ADMIN_TOKEN must be a string of at least 8 characters");
@@ -149,6 +162,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     },
     readRepairChance: fraction(vars, "READ_REPAIR_CHANCE", 0.1),
     speculativeRetry: speculativeRetry(vars.SPECULATIVE_RETRY),
+    readOrder,
     transport,
     limits: {
       maxKeyBytes: integer(vars, "MAX_KEY_BYTES", 512, 1, 2048),

@@ -54,7 +54,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     random: Math.random,
     replicaTimeoutMs: config.replicaTimeoutMs,
     readRepairChance: config.readRepairChance,
-    latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now),
+    latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now, config.readOrder),
   });
   const admission = routerAdmission(config.replicaTimeoutMs, timers);
   return { config, membership, nodes, coordinator, admission };

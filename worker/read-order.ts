@@ -1,3 +1,4 @@
+import type { ReadOrder } from "../shared/config";
 import { RecentLatencies } from "../shared/latency";
 import { fastestFirst, NodeLatencies } from "../shared/node-latency";
 import type { GatherTiming } from "../shared/quorum";
@@ -35,6 +36,7 @@ export class ReplicaLatency implements ReadLatency {
     private readonly policy: SpeculativeRetry,
     private readonly replicaTimeoutMs: number,
     now: () => number,
+    private readonly order: ReadOrder = "latency",
   ) {
     this.reads = {
       now,
@@ -48,6 +50,7 @@ export class ReplicaLatency implements ReadLatency {
 
   /** A key's replicas in the order to read them: the membership's order, much slower replicas moved back, suspects last. */
   readOrder(view: MembershipView, key: string): readonly string[] {
+    if (this.order === "ring") return view.readOrder(key);
     return fastestFirst(view.readOrder(key), this.suspectsOf(view), (node) => this.nodes.average(node));
   }
 

@@ -7,6 +7,7 @@ import type { ReadReply, WriteReply } from "../../shared/wire";
 import { Coordinator } from "../../worker/coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
 import { ReplicaLatency } from "../../worker/read-order";
+import type { ReadOrder } from "../../shared/config";
 import { deferred, flush, manualTimers } from "../unit/support/manual-timers";
 
 /**
@@ -18,7 +19,7 @@ import { deferred, flush, manualTimers } from "../unit/support/manual-timers";
 const KEY = "k";
 const entry = (wall: number, value: string): Entry => ({ kind: "value", value, version: { wall, logical: 0, writer: "w" } });
 
-function cluster(options: { retry?: string; suspects?: string[] } = {}) {
+function cluster(options: { retry?: string; suspects?: string[]; order?: ReadOrder } = {}) {
   const timers = manualTimers();
   const members: MemberStatus[] = ["a", "b", "c"].map((name) => ({
     name,
@@ -29,7 +30,7 @@ function cluster(options: { retry?: string; suspects?: string[] } = {}) {
   const membership: MembershipSource = { view: async () => view, observe: () => undefined };
   const reads: { node: string; answer: (e: Entry | null) => void }[] = [];
   const repairs: [string, Entry][] = [];
-  const latency = new ReplicaLatency(policy(options.retry ?? "p99"), 1000, timers.now);
+  const latency = new ReplicaLatency(policy(options.retry ?? "p99"), 1000, timers.now, options.order);
   const coordinator = new Coordinator({
     membership,
     replicas: {
@@ -100,6 +101,15 @@ describe("latency-aware read order", () => {
     void c.read();
     await flush();
     expect(c.asked()).toEqual([second, third]);
+  });
+
+  it("with READ_ORDER=ring, keeps asking the preference list's first replicas however slow they were", async () => {
+    const c = cluster({ retry: "off", order: "ring" });
+    const [first, second] = c.view.ring.preferenceList(KEY) as [string, string, string];
+    await c.teach({ [first]: 300, [second]: 2 }, 3);
+    void c.read();
+    await flush();
+    expect(c.asked()).toEqual([first, second]);
   });
 
   it("still asks suspect members last, however fast they were", async () => {

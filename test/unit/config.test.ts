@@ -20,6 +20,8 @@ describe("parseConfig", () => {
     });
     expect(parseConfig({ NODES, SPECULATIVE_RETRY: "off" }).speculativeRetry).toEqual({ kind: "off" });
     expect(parseConfig({ NODES, SPECULATIVE_RETRY: "50" }).speculativeRetry).toEqual({ kind: "fixed", ms: 50 });
+    expect(parseConfig({ NODES }).readOrder).toBe("latency");
+    expect(parseConfig({ NODES, READ_ORDER: "ring" }).readOrder).toBe("ring");
   });
 
   it.each([
@@ -32,6 +34,7 @@ describe("parseConfig", () => {
     [{ NODES, REPLICAS: "three" }, 'REPLICAS must be an integer from 1 to 64, got "three"'],
     [{ NODES, READ_REPAIR_CHANCE: "2" }, "READ_REPAIR_CHANCE must be a number from 0 to 1"],
     [{ NODES, SPECULATIVE_RETRY: "fast" }, 'SPECULATIVE_RETRY: expected "p99"'],
+    [{ NODES, READ_ORDER: "fastest" }, 'READ_ORDER must be "latency" or "ring"'],
     [{ NODES, REPLICA_TRANSPORT: "grpc" }, 'REPLICA_TRANSPORT must be "rpc" or "fetch"'],
     [{ NODES, FAULTS_ENABLED: "yes" }, 'FAULTS_ENABLED must be "true" or "false"'],
     [{ NODES, ADMIN_TOKEN: "short" }, "ADMIN_TOKEN must be a string of at least 8 characters"],
