@@ -5,5 +5,7 @@ declare namespace Cloudflare {
   interface Env {
     /** Bearer token of the admin API; absent, the admin API answers 403. */
     ADMIN_TOKEN?: string;
+    /** The data tokens, a JSON array (shared/access.ts); absent, DATA_AUTH="token" answers every data request 401. */
+    DATA_TOKENS?: string;
   }
 }

@@ -24,6 +24,8 @@ buildDashboard();
 const PERIOD = 600_000;
 const testVars = {
   ADMIN_TOKEN: "test-admin-token",
+  // The data API unauthenticated, as under `npm run dev`; test/integration/access runs token mode.
+  DATA_AUTH: "open",
   FAULTS_ENABLED: "true",
   REPLICA_TIMEOUT_MS: "1000",
   READ_REPAIR_CHANCE: "0",

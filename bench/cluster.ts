@@ -115,7 +115,8 @@ export interface StartOptions {
 }
 
 export async function startCluster(options: StartOptions): Promise<LocalCluster> {
-  const vars = { ...options.settings.vars, ...options.overrides };
+  // The data API open, as under `npm run dev`: the benchmark measures the store, not token checks.
+  const vars = { ...options.settings.vars, DATA_AUTH: "open", ...options.overrides };
   const before = new Set(workerdChildren());
   const persistent = options.persistTo !== undefined;
   const storageDir =

@@ -1,3 +1,4 @@
+import { parseAccess, type AccessConfig } from "./access";
 import { DEFAULT_SPECULATIVE_RETRY, parseSpeculativeRetry, type SpeculativeRetry } from "./speculation";
 import { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./swim";
 
@@ -51,6 +52,8 @@ export interface ClusterConfig {
   readonly faultsEnabled: boolean;
   /** Undefined when no token is configured: the admin API is then disabled. */
   readonly adminToken: string | undefined;
+  /** Data tokens, DATA_AUTH and CORS origins (shared/access.ts). */
+  readonly access: AccessConfig;
   /** SWIM membership between the ring nodes. */
   readonly swim: SwimConfig;
   /** How long a router isolate trusts the membership view it fetched from a node. */
@@ -86,6 +89,9 @@ export const CONFIG_VARS = [
   "MAX_BODY_BYTES",
   "FAULTS_ENABLED",
   "ADMIN_TOKEN",
+  "DATA_AUTH",
+  "DATA_TOKENS",
+  "CORS_ORIGINS",
   "MEMBERSHIP_TTL_MS",
   "REPAIR_INTERVAL_MS",
   "REPAIR_BATCH",
@@ -171,6 +177,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     },
     faultsEnabled: boolean(vars, "FAULTS_ENABLED", false),
     adminToken: token as string | undefined,
+    access: checked(() => parseAccess(vars, token as string | undefined)),
     swim: parseSwim(vars),
     membershipTtlMs: integer(vars, "MEMBERSHIP_TTL_MS", 1000, 0, 3_600_000),
     repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
@@ -205,12 +212,17 @@ function parseSwim(vars: ConfigVars): SwimConfig {
     deadRetentionMs: integer(vars, "DEAD_MEMBER_RETENTION_MS", d.deadRetentionMs, 1_000, 30 * 86_400_000),
     lifeguard: boolean(vars, "LIFEGUARD", d.lifeguard),
   };
+  checked(() => validateConfig(swim));
+  return swim;
+}
+
+/** Runs a validator that throws plain Errors, and throws its message as a ConfigError. */
+function checked<T>(validate: () => T): T {
   try {
-    validateConfig(swim);
+    return validate();
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  return swim;
 }
 
 function parseNodes(raw: unknown): string[] {

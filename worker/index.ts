@@ -1,6 +1,9 @@
 import { env as startupEnv } from "cloudflare:workers";
 import { Router, type IRequest } from "itty-router";
 import { parseConfig } from "../shared/config";
+import { requireData, requireDataOrAdmin } from "./auth";
+import { clusterFor } from "./cluster";
+import { withCors } from "./cors";
 import { HttpError } from "./http";
 import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
 import { clusterInfo, health } from "./routes/cluster-info";
@@ -20,13 +23,14 @@ const router = Router<IRequest, Args>({
 });
 
 router
+  .all("/s/*", requireData)
   .get("/s/key", getKey)
   .post("/s/key", putKey)
   .delete("/s/key", deleteKey)
   .all("/s/key", methodNotAllowed("GET, POST, DELETE"))
   .get("/health", health)
   .all("/health", methodNotAllowed("GET"))
-  .get("/cluster", clusterInfo)
+  .get("/cluster", requireDataOrAdmin, clusterInfo)
   .all("/cluster", methodNotAllowed("GET"))
   .all("/admin/*", requireAdmin)
   .post("/admin/nodes", addNode)
@@ -63,5 +67,5 @@ function toErrorResponse(error: unknown): Response {
 }
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

@@ -1,20 +1,8 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../../worker/index";
-import { ADMIN, allUp, api, expectError, freshKey, put, replicaCopy, replicasOf } from "./helpers";
+import { ADMIN, allUp, api, apiWith as withVars, expectError, freshKey, put, replicaCopy, replicasOf } from "./helpers";
 
 afterEach(allUp);
-
-/** The same router under different vars: how a deployment without a token or faults behaves. */
-async function withVars(vars: Partial<Env>, path: string, init?: RequestInit): Promise<Response> {
-  const ctx = createExecutionContext();
-  // The handler's type expects an incoming request's cf properties; a test request has none.
-  const request = new Request(`http://ringkv.test${path}`, init) as Parameters<typeof worker.fetch>[0];
-  const response = await worker.fetch(request, { ...env, ...vars }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
-}
 
 const faultDown = { method: "POST", body: JSON.stringify({ mode: "down" }) };
 

@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
+import worker from "../../worker/index";
 import { parseConfig } from "../../shared/config";
 import { isRefusal, type Refusal } from "../../shared/node-api";
 import { Ring } from "../../shared/ring";
@@ -7,6 +9,27 @@ import { Ring } from "../../shared/ring";
 /** Requests go through the real router Worker, as a client's would. */
 export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`http://ringkv.test${path}`, init);
+}
+
+/**
+ * The same router under different vars: how a deployment configured otherwise
+ * behaves. One env object per call of `routerWith`, so its requests share one
+ * router state (the isolate's cluster is cached per env).
+ */
+export function routerWith(vars: Partial<Env>): (path: string, init?: RequestInit) => Promise<Response> {
+  const varied = { ...env, ...vars };
+  return async (path, init) => {
+    const ctx = createExecutionContext();
+    // The handler's type expects an incoming request's cf properties; a test request has none.
+    const request = new Request(`http://ringkv.test${path}`, init) as Parameters<typeof worker.fetch>[0];
+    const response = await worker.fetch(request, varied, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+}
+
+export function apiWith(vars: Partial<Env>, path: string, init?: RequestInit): Promise<Response> {
+  return routerWith(vars)(path, init);
 }
 
 export const config = parseConfig(env);

@@ -7,6 +7,7 @@ import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
 import { keyFromQuery } from "../request";
 import { isNodeName } from "../../shared/config";
+import { bearerToken, sameSecret } from "../secret";
 
 /**
  * Operator routes under /admin, all behind `Authorization: Bearer <ADMIN_TOKEN>`.
@@ -19,8 +20,7 @@ export async function requireAdmin(request: IRequest, env: Env): Promise<void> {
   if (adminToken === undefined) {
     throw new HttpError(403, "admin_disabled", "the admin API is disabled: set the ADMIN_TOKEN secret to enable it");
   }
-  const header = request.headers.get("authorization") ?? "";
-  const token = header.startsWith("Bearer ") ? header.slice(7) : undefined;
+  const token = bearerToken(request);
   if (token === undefined || !(await sameSecret(token, adminToken))) {
     throw new HttpError(
       401,
@@ -166,15 +166,4 @@ function parseFault(body: unknown, replicaTimeoutMs: number, node: string): Faul
         "invalid_fault",
       );
   }
-}
-
-/** Compares secrets in time independent of where they differ. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  // Hash first so the comparison also hides the expected length.
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }

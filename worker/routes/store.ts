@@ -6,6 +6,7 @@ import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json, rawJson } from "../http";
 import { admitted } from "../overload";
 import { keyFromQuery, writeFromBody } from "../request";
+import { grantOf, permit, type AuthorizedRequest } from "../auth";
 
 /**
  * The public key-value API, as the seed had it:
@@ -14,10 +15,11 @@ import { keyFromQuery, writeFromBody } from "../request";
  *   DELETE /s/key?key=K               delete, idempotently  (?w=)
  */
 
-export async function getKey(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function getKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
   refuse(request, "w", "w applies to writes; reads take r");
   const key = keyFromQuery(request.query, cluster.config.limits);
+  permit(grantOf(request), "read", key);
   const r = level(request, "r", cluster.config.readQuorum, cluster);
   const { entry } = await quorum("read", () =>
     admitted(cluster.admission, () => cluster.coordinator.read(key, r, (p) => ctx.waitUntil(p))),
@@ -29,21 +31,24 @@ export async function getKey(request: IRequest, env: Env, ctx: ExecutionContext)
   return rawJson(`{"key":${JSON.stringify(key)},"value":${entry.value},"version":"${formatVersion(entry.version)}"}`);
 }
 
-export async function putKey(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function putKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
   refuse(request, "r", "r applies to reads; writes take w");
   const w = level(request, "w", cluster.config.writeQuorum, cluster);
+  permit(grantOf(request), "write");
   const { key, value } = await writeFromBody(request, cluster.config.limits, request.query.key as string | undefined);
+  permit(grantOf(request), "write", key);
   const result = await quorum("write", () =>
     admitted(cluster.admission, () => cluster.coordinator.write(key, value, w, (p) => ctx.waitUntil(p))),
   );
   return json({ key, version: formatVersion(result.version), acked: result.acked, required: w });
 }
 
-export async function deleteKey(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function deleteKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
   refuse(request, "r", "r applies to reads; deletes take w");
   const key = keyFromQuery(request.query, cluster.config.limits);
+  permit(grantOf(request), "delete", key);
   const w = level(request, "w", cluster.config.writeQuorum, cluster);
   const result = await quorum("delete", () =>
     admitted(cluster.admission, () => cluster.coordinator.delete(key, w, (p) => ctx.waitUntil(p))),
