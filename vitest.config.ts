@@ -1,4 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { buildSync } from "esbuild";
 import { defineConfig, defineProject } from "vitest/config";
 import { buildDashboard } from "./scripts/build-dashboard.ts";
 
@@ -43,16 +44,36 @@ const testVars = {
   MEMBERSHIP_TTL_MS: "600000",
 };
 
-function workersProject(name: string, include: string[], vars: Record<string, string>, exclude: string[] = []) {
+function workersProject(name: string, include: string[], vars: Record<string, string>, exclude: string[] = [], miniflare = {}) {
   return defineProject({
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...testVars, ...vars } },
+        miniflare: { bindings: { ...testVars, ...vars }, ...miniflare },
       }),
     ],
     test: { name, include, exclude, testTimeout: 20_000 },
   });
+}
+
+/**
+ * examples/consumer as an auxiliary worker next to ringkv (the test runner, named after its
+ * project), bound to its RingKV entrypoint as its wrangler.toml binds it; tests reach it as CONSUMER.
+ */
+function withConsumer(project: string) {
+  const bundle = buildSync({ entryPoints: ["examples/consumer/src/index.ts"], bundle: true, format: "esm", write: false });
+  return {
+    serviceBindings: { CONSUMER: "ringkv-consumer" },
+    workers: [
+      {
+        name: "ringkv-consumer",
+        modules: true,
+        script: bundle.outputFiles[0]!.text,
+        compatibilityDate: "2026-04-01",
+        serviceBindings: { KV: { name: `vitest-pool-workers-runner-${project}`, entrypoint: "RingKV" } },
+      },
+    ],
+  };
 }
 
 export default defineConfig({
@@ -64,6 +85,7 @@ export default defineConfig({
       workersProject("rpc", ["test/integration/**/*.test.ts"], { REPLICA_TRANSPORT: "rpc" }, [
         "test/integration/read-repair-chance.test.ts",
         "test/integration/node-full.test.ts",
+        "test/integration/binding/**",
       ]),
       // Every read a SQLite lookup: the data path, rebalancing and a graceful leave with no cache.
       workersProject(
@@ -77,6 +99,8 @@ export default defineConfig({
         { CACHE_BYTES: "0" },
       ),
       workersProject("node-full", ["test/integration/node-full.test.ts"], { MAX_NODE_BYTES: "200000" }),
+      // The HTTP data API closed (token mode, no tokens): the binding needs none.
+      workersProject("binding", ["test/integration/binding/**/*.test.ts"], { DATA_AUTH: "token" }, [], withConsumer("binding")),
       workersProject("fetch", ["test/integration/data-path/**/*.test.ts"], { REPLICA_TRANSPORT: "fetch" }),
       workersProject("read-all", ["test/integration/read-repair-chance.test.ts"], { READ_REPAIR_CHANCE: "1" }),
       defineProject({

@@ -11,6 +11,7 @@ import { strictQuery } from "./query";
 import { deleteKey, getKey, putKey } from "./routes/store";
 
 export { RingNode } from "../durable/ring-node";
+export { RingKV } from "./binding";
 
 // Fail at start, with the var's name, rather than on the first request.
 parseConfig(startupEnv);

@@ -17,11 +17,27 @@ export interface WriteInput {
   readonly value: string;
 }
 
+type Query = Record<string, string | string[] | undefined>;
+
 /** A key from the query string (`GET`/`DELETE /s/key?key=K`). */
-export function keyFromQuery(query: Record<string, string | string[] | undefined>, limits: Limits): string {
+export function keyFromQuery(query: Query, limits: Limits): string {
+  return checkKey(queryKey(query), limits);
+}
+
+/** The query's key parameter, unchecked (the operation checks it), refusing one given twice. */
+export function queryKey(query: Query): string | undefined {
   const key = query.key;
   if (Array.isArray(key)) throw badRequest("give the key parameter once", "invalid_key");
-  return checkKey(key, limits);
+  return key;
+}
+
+/** The arguments of the service binding's `put` to a WriteInput, checked as a request body is. */
+export function writeFromValue(key: unknown, value: unknown, limits: Limits): WriteInput {
+  const checked = checkKey(key, limits);
+  // JSON.stringify gives undefined for undefined, functions and symbols: no JSON value.
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw badRequest("value must be a JSON value (not undefined or a function)", "missing_value");
+  return { key: checked, value: checkValue(text, limits) };
 }
 
 /**
@@ -92,7 +108,7 @@ function fromForm(text: string, limits: Limits): WriteInput {
   return { key, value: checkValue(JSON.stringify(value), limits) };
 }
 
-function checkKey(key: unknown, limits: Limits): string {
+export function checkKey(key: unknown, limits: Limits): string {
   if (key === undefined || key === null) throw badRequest('missing "key"', "missing_key");
   if (typeof key !== "string") throw badRequest('"key" must be a string', "invalid_key");
   if (key.length === 0) throw badRequest('"key" must not be empty', "invalid_key");

@@ -1,0 +1,55 @@
+/**
+ * The one error every ringkv call fails with, over HTTP (RingKVClient) or
+ * through the service binding (`RingKVError.fromBinding`): the HTTP status, the
+ * error code of the body (`unauthorized`, `forbidden`, `quorum_not_reached`,
+ * `invalid_key`, ...), its message, and for quorum failures how many replicas
+ * acknowledged and how many were required. `status` is 0 when no answer came
+ * (code `network_error` or `timeout`).
+ */
+export class RingKVError extends Error {
+  override readonly name = "RingKVError";
+  readonly acked: number | undefined;
+  readonly required: number | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Every other field of the error body (`reason`, `replicas`, `failures`, ...). */
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.acked = typeof details.acked === "number" ? details.acked : undefined;
+    this.required = typeof details.required === "number" ? details.required : undefined;
+  }
+
+  /** From an error body `{"error":{"code","message",...}}` and its status. */
+  static fromBody(status: number, body: unknown): RingKVError {
+    const error = (body as { error?: unknown } | null)?.error;
+    if (typeof error !== "object" || error === null) return new RingKVError(status, "http_error", `HTTP ${status} without an error body`);
+    const { code, message, ...details } = error as Record<string, unknown>;
+    return new RingKVError(status, String(code ?? "http_error"), String(message ?? `HTTP ${status}`), details);
+  }
+
+  /**
+   * From an error the `RingKV` service binding threw. Workers RPC keeps only an
+   * error's message, so ringkv writes the error body on the message's second
+   * line; anything else (the binding itself failing) becomes `binding_error`.
+   */
+  static fromBinding(error: unknown): RingKVError {
+    const message = error instanceof Error ? error.message : String(error);
+    const line = message.split("\n").find((l) => l.startsWith(BODY_MARK));
+    if (line !== undefined) {
+      try {
+        const { status, ...body } = JSON.parse(line.slice(BODY_MARK.length)) as Record<string, unknown>;
+        return RingKVError.fromBody(typeof status === "number" ? status : 500, { error: body });
+      } catch {
+        // not ours after all: fall through
+      }
+    }
+    return new RingKVError(0, "binding_error", message);
+  }
+}
+
+/** The mark ringkv's binding puts before the JSON body in a thrown error's message (worker/binding.ts). */
+const BODY_MARK = "ringkv-error ";

@@ -1,0 +1,133 @@
+import { RingKVError } from "./errors";
+import type { ConsistencyLevel, DeleteResult, GetResult, PutResult, ReadOptions, WriteOptions } from "./types";
+
+export { RingKVError } from "./errors";
+export type * from "./types";
+
+/**
+ * A dependency-free client for ringkv's HTTP API, for Node 20+, browsers and
+ * Workers (it only needs `fetch`).
+ *
+ *   const kv = new RingKVClient({ url: "https://ringkv.example.workers.dev", token });
+ *   await kv.put("user:1", { name: "Ada" });
+ *   const found = await kv.get("user:1");   // {key, value, version} or null
+ *
+ * Every failure throws RingKVError. Reads and deletes that fail with 503 or
+ * without an answer (network error, timeout) are retried with capped, jittered
+ * exponential backoff. Writes are retried only with `{ retry: true }`: a retried
+ * write is stamped with a new version, so it is a newer write of the same value,
+ * and it may land after a write another client made in between.
+ */
+export interface RingKVClientOptions {
+  /** The Worker's URL, e.g. https://ringkv.example.workers.dev or http://127.0.0.1:8787. */
+  readonly url: string;
+  /** A data token (`Authorization: Bearer`); none for DATA_AUTH="open". */
+  readonly token?: string;
+  /** Per attempt; default 5000. */
+  readonly timeoutMs?: number;
+  /** Attempts after the first for a retried call; default 3. */
+  readonly retries?: number;
+  /** Backoff before retry n is a random delay up to min(maxDelayMs, baseDelayMs * 2^n); defaults 100 and 2000. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Injected for tests; default the global fetch, Math.random and setTimeout. */
+  readonly fetch?: typeof fetch;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PutOptions extends WriteOptions {
+  /** Retry on 503 or no answer like a read; the retry is a newer version of the same write. */
+  readonly retry?: boolean;
+}
+
+export class RingKVClient {
+  private readonly base: string;
+  private readonly options: Required<Pick<RingKVClientOptions, "timeoutMs" | "retries" | "baseDelayMs" | "maxDelayMs">>;
+  private readonly fetchImpl: typeof fetch;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly config: RingKVClientOptions) {
+    this.base = config.url.replace(/\/+$/, "");
+    this.options = {
+      timeoutMs: config.timeoutMs ?? 5000,
+      retries: config.retries ?? 3,
+      baseDelayMs: config.baseDelayMs ?? 100,
+      maxDelayMs: config.maxDelayMs ?? 2000,
+    };
+    this.fetchImpl = config.fetch ?? ((input, init) => fetch(input, init));
+    this.random = config.random ?? Math.random;
+    this.sleep = config.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The newest value of `key`, or null if it is absent or deleted. */
+  async get<T = unknown>(key: string, options: ReadOptions = {}): Promise<GetResult<T> | null> {
+    const query = this.query(key, "r", options.r);
+    try {
+      return await this.retried(() => this.send<GetResult<T>>("GET", query));
+    } catch (error) {
+      if (error instanceof RingKVError && error.status === 404 && error.code === "not_found") return null;
+      throw error;
+    }
+  }
+
+  /** Stores `value` (any JSON value) under `key`. */
+  put(key: string, value: unknown, options: PutOptions = {}): Promise<PutResult> {
+    const query = options.w === undefined ? "" : `?w=${encodeURIComponent(String(options.w))}`;
+    const body = JSON.stringify({ key, value });
+    const once = () => this.send<PutResult>("POST", query, body);
+    return options.retry === true ? this.retried(once) : once();
+  }
+
+  /** Deletes `key`; deleting an absent key succeeds. */
+  delete(key: string, options: WriteOptions = {}): Promise<DeleteResult> {
+    return this.retried(() => this.send<DeleteResult>("DELETE", this.query(key, "w", options.w)));
+  }
+
+  private query(key: string, name: "r" | "w", level: ConsistencyLevel | undefined): string {
+    const extra = level === undefined ? "" : `&${name}=${encodeURIComponent(String(level))}`;
+    return `?key=${encodeURIComponent(key)}${extra}`;
+  }
+
+  /** Runs `attempt`, retrying 503s and missing answers with capped, jittered backoff. */
+  private async retried<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const retryable = error instanceof RingKVError && (error.status === 503 || error.status === 0);
+        if (!retryable || n >= this.options.retries) throw error;
+        const cap = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** n);
+        await this.sleep(Math.floor(this.random() * cap));
+      }
+    }
+  }
+
+  private async send<T>(method: string, query: string, body?: string): Promise<T> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.config.token !== undefined) headers.authorization = `Bearer ${this.config.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.base}/s/key${query}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      if (timedOut) throw new RingKVError(0, "timeout", `no answer from ringkv within ${this.options.timeoutMs} ms`);
+      throw new RingKVError(0, "network_error", `ringkv could not be reached: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new RingKVError(response.status, "http_error", `HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!response.ok) throw RingKVError.fromBody(response.status, parsed);
+    return parsed as T;
+  }
+}
