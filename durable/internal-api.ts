@@ -10,7 +10,7 @@ import { NodePaths } from "../shared/wire";
  * authenticated admin routes). Bodies are the wire shapes of `shared/wire.ts`.
  *
  *   GET  /d/read?key=K                 -> { entry }
- *   POST /d/write  { key, value, version }  -> { applied, version }   (value: JSON text)
+ *   POST /d/write  { key, value, version, expiresAt? }  -> { applied, version }   (value: JSON text)
  *   POST /d/delete { key, version }         -> { applied, version }   (writes a tombstone)
  *   POST /d/stabilization { entries: [{ key, entry }] } -> { received, applied }
  *
@@ -27,7 +27,9 @@ export async function serveInternalApi(node: Pick<NodeApi, "read" | "write" | "a
         const body = await request.json<Record<string, unknown>>();
         if (typeof body.value !== "string") throw new TypeError("value must be JSON text");
         if (!isVersion(body.version)) throw new TypeError("malformed version");
-        return reply(await node.write(String(body.key ?? ""), { kind: "value", value: body.value, version: body.version }));
+        const entry = { kind: "value", value: body.value, version: body.version, expiresAt: body.expiresAt ?? undefined };
+        if (!isEntry(entry)) throw new TypeError("malformed expiresAt");
+        return reply(await node.write(String(body.key ?? ""), entry));
       }
       case `POST ${NodePaths.delete}`: {
         const body = await request.json<Record<string, unknown>>();

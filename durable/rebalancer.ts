@@ -67,12 +67,9 @@ export class Rebalancer {
     this.cursor = finished ? "" : page[page.length - 1]!.key;
     const offers = new Map<string, KeyVersion[]>();
     const plan = new Plan();
-    const expiry = this.wallNow() - this.tombstoneTtlMs;
+    const now = this.wallNow();
     for (const { key, entry } of page) {
-      if (entry.kind === "tombstone" && entry.version.wall < expiry) {
-        this.store.remove(key);
-        continue;
-      }
+      if (this.store.purge(key, entry, now, this.tombstoneTtlMs)) continue;
       const owners = ring.preferenceList(key);
       if (!owners.includes(this.self)) {
         plan.relinquish(key, entry, owners);

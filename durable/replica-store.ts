@@ -3,6 +3,9 @@ import type { Rows, StoreCounts } from "../shared/storage/rows";
 import { StoreRules, type StoreOptions } from "../shared/storage/store-rules";
 import type { KeyedEntry } from "../shared/wire";
 
+/** The columns of an entry's row, in `EntryRow`'s shape. */
+const COLUMNS = "key, value, wall, logical, writer, expires_at";
+
 /** Options of a node's store when none are given (tests that open a node's storage directly). */
 const DEFAULTS: StoreOptions = { node: "replica", cacheBytes: 8 * 1024 * 1024, maxBytes: Number.MAX_SAFE_INTEGER };
 
@@ -45,6 +48,7 @@ export class SqliteRows implements Rows {
       logical INTEGER NOT NULL,
       writer TEXT NOT NULL
     ) WITHOUT ROWID`);
+    addExpiryColumn(sql);
     // One row (id 0): the counts, written in the transaction of each change they count.
     sql.exec(`CREATE TABLE IF NOT EXISTS entry_counts (
       id INTEGER PRIMARY KEY CHECK (id = 0),
@@ -55,21 +59,22 @@ export class SqliteRows implements Rows {
   }
 
   read(key: string): Entry | undefined {
-    const [row] = this.rows<EntryRow>("SELECT key, value, wall, logical, writer FROM entries WHERE key = ?", key);
+    const [row] = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM entries WHERE key = ?`, key);
     return row === undefined ? undefined : fromRow(row);
   }
 
   write(key: string, entry: Entry): void {
     const v = entry.version;
     this.rows(
-      `INSERT INTO entries (key, value, wall, logical, writer) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO entries (key, value, wall, logical, writer, expires_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, wall = excluded.wall,
-         logical = excluded.logical, writer = excluded.writer`,
+         logical = excluded.logical, writer = excluded.writer, expires_at = excluded.expires_at`,
       key,
       entry.kind === "value" ? entry.value : null,
       v.wall,
       v.logical,
       v.writer,
+      (entry.kind === "value" ? entry.expiresAt : undefined) ?? null,
     );
   }
 
@@ -78,11 +83,7 @@ export class SqliteRows implements Rows {
   }
 
   scan(after: string, limit: number): KeyedEntry[] {
-    const rows = this.rows<EntryRow>(
-      "SELECT key, value, wall, logical, writer FROM entries WHERE key > ? ORDER BY key LIMIT ?",
-      after,
-      limit,
-    );
+    const rows = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`, after, limit);
     return rows.map((row) => ({ key: row.key, entry: fromRow(row) }));
   }
 
@@ -123,6 +124,7 @@ interface EntryRow extends Record<string, SqlStorageValue> {
   wall: number;
   logical: number;
   writer: string;
+  expires_at: number | null;
 }
 
 interface CountsRow extends Record<string, SqlStorageValue> {
@@ -133,5 +135,16 @@ interface CountsRow extends Record<string, SqlStorageValue> {
 
 function fromRow(row: EntryRow): Entry {
   const version = { wall: row.wall, logical: row.logical, writer: row.writer };
-  return row.value === null ? { kind: "tombstone", version } : { kind: "value", value: row.value, version };
+  if (row.value === null) return { kind: "tombstone", version };
+  const entry: Entry = { kind: "value", value: row.value, version };
+  return row.expires_at === null ? entry : { ...entry, expiresAt: row.expires_at };
+}
+
+/**
+ * Stores written before expiry existed have no `expires_at` column: it is added
+ * (NULL, never expires), so their entries stay readable as they were.
+ */
+function addExpiryColumn(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(entries)").toArray();
+  if (!columns.some((c) => c.name === "expires_at")) sql.exec("ALTER TABLE entries ADD COLUMN expires_at INTEGER");
 }

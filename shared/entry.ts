@@ -18,6 +18,8 @@ export interface LiveEntry {
   readonly kind: "value";
   readonly value: string;
   readonly version: Version;
+  /** Unix seconds at which the value expires (see shared/expiry.ts); absent: never. */
+  readonly expiresAt?: number;
 }
 
 export interface Tombstone {
@@ -49,5 +51,6 @@ export function isEntry(value: unknown): value is Entry {
   const e = value as Record<string, unknown>;
   if (!isVersion(e.version)) return false;
   if (e.kind === "tombstone") return true;
+  if (e.expiresAt !== undefined && !Number.isSafeInteger(e.expiresAt)) return false;
   return e.kind === "value" && typeof e.value === "string";
 }

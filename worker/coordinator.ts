@@ -90,9 +90,10 @@ export class Coordinator {
     await Promise.allSettled(stale.map((o) => this.deps.replicas.write(o.node, key, newest)));
   }
 
-  /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. */
-  write(key: string, value: string, required: number, background: Background): Promise<WriteResult> {
-    const stamp = (version: Version): Entry => ({ kind: "value", value, version });
+  /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. `expiresAt`: Unix seconds. */
+  write(key: string, value: string, required: number, background: Background, expiresAt?: number): Promise<WriteResult> {
+    const stamp = (version: Version): Entry =>
+      expiresAt === undefined ? { kind: "value", value, version } : { kind: "value", value, version, expiresAt };
     return this.withCurrentView(() => this.replicate(key, stamp, required, background));
   }
 

@@ -108,7 +108,7 @@ export class NodeClient {
   private writeOverHttp(node: string, key: string, entry: Entry): Promise<WriteReply> {
     const body =
       entry.kind === "value"
-        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version } }
+        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version, expiresAt: entry.expiresAt } }
         : { path: NodePaths.delete, payload: { key, version: entry.version } };
     return this.http<WriteReply>(node, this.timeouts.data, body.path, body.payload);
   }

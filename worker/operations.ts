@@ -1,4 +1,6 @@
 import type { Grant } from "../shared/access";
+import type { Entry } from "../shared/entry";
+import { isExpired } from "../shared/expiry";
 import { QuorumError, requiredReplicas } from "../shared/quorum";
 import { formatVersion } from "../shared/version";
 import { NODE_FULL } from "../shared/wire";
@@ -29,6 +31,8 @@ export interface Stored {
   /** The value as JSON text, as stored. */
   readonly valueText: string;
   readonly version: string;
+  /** Unix seconds after which the value reads as absent; undefined: it never expires. */
+  readonly expiresAt?: number;
 }
 
 export interface Written {
@@ -36,6 +40,7 @@ export interface Written {
   readonly version: string;
   readonly acked: number;
   readonly required: number;
+  readonly expires_at?: number;
 }
 
 export interface Deleted extends Written {
@@ -45,7 +50,7 @@ export interface Deleted extends Written {
 /** A level as a caller gives it: the query parameter's text, or the binding option's string or number. */
 export type LevelInput = unknown;
 
-/** The newest value of `key`, or undefined if it is absent or deleted. */
+/** The newest value of `key`, or undefined if it is absent or deleted; an expired value is a 404 that says so. */
 export async function readKey(cluster: Cluster, caller: Caller, rawKey: unknown, r: LevelInput): Promise<Stored | undefined> {
   const key = checkKey(rawKey, cluster.config.limits);
   permit(caller.grant, "read", key);
@@ -53,8 +58,21 @@ export async function readKey(cluster: Cluster, caller: Caller, rawKey: unknown,
   const { entry } = await quorum("read", () =>
     admitted(cluster.admission, () => cluster.coordinator.read(key, required, caller.background)),
   );
+  return storedOf(key, entry, Date.now());
+}
+
+/**
+ * What a read of `key` found: the newest entry among the replicas that answered,
+ * as a value, or undefined when absent or deleted. An expired value throws the
+ * 404 that says so, whichever replica answered (the expiry is in the entry).
+ */
+export function storedOf(key: string, entry: Entry | undefined, nowMs: number): Stored | undefined {
   if (entry === undefined || entry.kind === "tombstone") return undefined;
-  return { key, valueText: entry.value, version: formatVersion(entry.version) };
+  if (isExpired(entry, nowMs)) {
+    throw new HttpError(404, "not_found", `key ${JSON.stringify(key)} expired at ${entry.expiresAt}`, { key, expired: true });
+  }
+  const stored = { key, valueText: entry.value, version: formatVersion(entry.version) };
+  return entry.expiresAt === undefined ? stored : { ...stored, expiresAt: entry.expiresAt };
 }
 
 /** Stores a value; `input` parses it (a request body, a binding's arguments) once the level and access are checked. */
@@ -66,12 +84,13 @@ export async function writeKey(
 ): Promise<Written> {
   const required = level(cluster, "w", w, cluster.config.writeQuorum);
   permit(caller.grant, "write");
-  const { key, value } = await input();
+  const { key, value, expiresAt } = await input();
   permit(caller.grant, "write", key);
   const result = await quorum("write", () =>
-    admitted(cluster.admission, () => cluster.coordinator.write(key, value, required, caller.background)),
+    admitted(cluster.admission, () => cluster.coordinator.write(key, value, required, caller.background, expiresAt)),
   );
-  return { key, version: formatVersion(result.version), acked: result.acked, required };
+  const written = { key, version: formatVersion(result.version), acked: result.acked, required };
+  return expiresAt === undefined ? written : { ...written, expires_at: expiresAt };
 }
 
 /** Deletes a key (a versioned tombstone); deleting an absent key succeeds. */

@@ -1,4 +1,5 @@
 import type { Limits } from "../shared/config";
+import { parseExpiry } from "../shared/expiry";
 import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
 import { badRequest, HttpError, tooLarge } from "./http";
 
@@ -15,6 +16,8 @@ export interface WriteInput {
   readonly key: string;
   /** The value as compact JSON text, ready to store. */
   readonly value: string;
+  /** Unix seconds, from `ttl` or `expires_at`; absent: the value never expires. */
+  readonly expiresAt?: number;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -58,7 +61,7 @@ export async function writeFromBody(request: Request, limits: Limits, queryKey?:
 }
 
 /** The body text of `POST /s/key` (already read and decoded) to a WriteInput. */
-export function writeFromText(text: string, type: string, limits: Limits): WriteInput {
+export function writeFromText(text: string, type: string, limits: Limits, nowMs = Date.now()): WriteInput {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith("{") && type.startsWith("application/x-www-form-urlencoded")) {
     return fromForm(text, limits);
@@ -67,10 +70,17 @@ export function writeFromText(text: string, type: string, limits: Limits): Write
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest('body must be a JSON object {"key": ..., "value": ...}', "malformed_json");
   }
-  const fields = body as Record<string, unknown>;
+  return writeFromFields(body as Record<string, unknown>, limits, nowMs);
+}
+
+/** `{"key","value","ttl"?,"expires_at"?}`, parsed, to a WriteInput: one write of a request or of a batch. */
+export function writeFromFields(fields: Record<string, unknown>, limits: Limits, nowMs: number): WriteInput {
   const key = checkKey(fields.key, limits);
   if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
-  return { key, value: checkValue(JSON.stringify(fields.value), limits) };
+  const value = checkValue(JSON.stringify(fields.value), limits);
+  const expiry = parseExpiry(fields.ttl, fields.expires_at, nowMs);
+  if (!expiry.ok) throw badRequest(expiry.message, "invalid_ttl");
+  return expiry.expiresAt === undefined ? { key, value } : { key, value, expiresAt: expiry.expiresAt };
 }
 
 /**

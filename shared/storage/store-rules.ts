@@ -1,4 +1,5 @@
 import { supersedes, type Entry } from "../entry";
+import { isPurgeable } from "../expiry";
 import { NODE_FULL, type KeyedEntry } from "../wire";
 import { EntryCache, type CacheStats } from "./entry-cache";
 import { entryBytes } from "./entry-bytes";
@@ -22,6 +23,11 @@ export interface ReplicaStorage {
   applyAll(batch: readonly KeyedEntry[]): number;
   /** Forgets a key entirely (a handed-off key, a purged tombstone); never for a client's delete. */
   remove(key: string): void;
+  /**
+   * Forgets `key` if its held `entry` is a tombstone or an expired value past the
+   * tombstone grace (`graceMs`, at `nowMs`); returns whether it did. The sweep's purge.
+   */
+  purge(key: string, entry: Entry, nowMs: number, graceMs: number): boolean;
   /** Up to `limit` held entries after `cursor` in key order: sweeps and listings resume where they stopped. */
   entriesAfter(cursor: string, limit: number): KeyedEntry[];
   counts(): StoreCounts;
@@ -99,6 +105,12 @@ export class StoreRules implements ReplicaStorage {
     });
     this.current = this.counted(this.current, key, held, undefined);
     this.cache.delete(key);
+  }
+
+  purge(key: string, entry: Entry, nowMs: number, graceMs: number): boolean {
+    if (!isPurgeable(entry, nowMs, graceMs)) return false;
+    this.remove(key);
+    return true;
   }
 
   entriesAfter(cursor: string, limit: number): KeyedEntry[] {

@@ -3,12 +3,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Rebalancer, type PeerClient } from "../../durable/rebalancer";
 import { ReplicaStore } from "../../durable/replica-store";
-import type { Entry } from "../../shared/entry";
+import type { Entry, LiveEntry } from "../../shared/entry";
 import { Ring } from "../../shared/ring";
 import type { KeyedEntry } from "../../shared/wire";
 
 // The sweep's rules, on a real object's SQLite storage, with the other replicas faked.
-const value = (text: string, wall: number): Entry => ({
+const value = (text: string, wall: number): LiveEntry => ({
   kind: "value",
   value: JSON.stringify(text),
   version: { wall, logical: 0, writer: "w" },
@@ -86,6 +86,38 @@ describe("the rebalancing sweep", () => {
       await new Rebalancer("a", store, peers().client, 1_000, () => now).sweepStep(ring, 100);
       expect(store.get("old")).toBeUndefined();
       expect(store.get("recent")?.kind).toBe("tombstone");
+    });
+  });
+
+  it("purges expired values past the tombstone grace, and keeps the ones expired more recently or not at all", async () => {
+    await inObject("b", async (store) => {
+      const now = 10_000_000_000;
+      const expiring = (name: string, expiresAt: number): Entry => ({ ...value(name, 1), expiresAt });
+      store.apply("long-expired", expiring("a", (now - 2_000) / 1000));
+      store.apply("just-expired", expiring("b", (now - 500) / 1000));
+      store.apply("forever", value("c", 1));
+      await new Rebalancer("b", store, peers().client, 1_000, () => now).sweepStep(ring, 100);
+      expect(store.get("long-expired")).toBeUndefined();
+      expect(store.get("just-expired")).toEqual(expiring("b", (now - 500) / 1000));
+      expect(store.get("forever")).toEqual(value("c", 1));
+    });
+  });
+});
+
+describe("the replica store", () => {
+  it("keeps an expiry across a restart, and reads a store written before expiry existed", async () => {
+    await runInDurableObject(env.RING_NODE.getByName("old-schema"), (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE IF EXISTS entries");
+      sql.exec(
+        "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT, wall INTEGER NOT NULL, logical INTEGER NOT NULL, writer TEXT NOT NULL) WITHOUT ROWID",
+      );
+      sql.exec("INSERT INTO entries VALUES ('old', '\"kept\"', 1, 0, 'w')");
+      const store = new ReplicaStore(state.storage);
+      expect(store.get("old")).toEqual(value("kept", 1));
+      store.apply("new", { ...value("soon", 2), expiresAt: 4_000_000_000 });
+      expect(new ReplicaStore(state.storage).get("new")).toEqual({ ...value("soon", 2), expiresAt: 4_000_000_000 });
+      expect(new ReplicaStore(state.storage).get("old")).toEqual(value("kept", 1));
     });
   });
 });

@@ -152,6 +152,45 @@ export function describeReplicaStorage(name: string, open: OpenStore): void {
       }));
   });
 
+  describe(`${name}: expiry`, () => {
+    const expiring = (wall: number, expiresAt: number): Entry => ({ ...value("v", wall), expiresAt }) as Entry;
+
+    it("keeps a value's expiry with its version, through a cold read and a scan", () =>
+      open({ cacheBytes: 0 }, ({ store, reopen }) => {
+        store.apply("k", expiring(1, 2_000_000_000));
+        store.apply("plain", value("v", 1));
+        const cold = reopen();
+        expect(cold.get("k")).toEqual(expiring(1, 2_000_000_000));
+        expect(cold.get("plain")).toEqual(value("v", 1));
+        expect(cold.entriesAfter("", 10).map((e) => e.entry)).toEqual([expiring(1, 2_000_000_000), value("v", 1)]);
+      }));
+
+    it("a newer write without an expiry clears it", () =>
+      open({ cacheBytes: 0 }, ({ store }) => {
+        store.apply("k", expiring(1, 2_000_000_000));
+        store.apply("k", value("v", 2));
+        expect(store.get("k")).toEqual(value("v", 2));
+      }));
+
+    it("purges tombstones and expired values past the grace, and nothing else", () =>
+      open({}, ({ store }) => {
+        const now = 100_000;
+        const grace = 10_000;
+        store.apply("old-tombstone", tombstone(now - grace - 1));
+        store.apply("new-tombstone", tombstone(now - grace + 1));
+        store.apply("long-expired", expiring(1, (now - grace - 1000) / 1000));
+        store.apply("just-expired", expiring(1, (now - 1000) / 1000));
+        store.apply("live", value("v", 1));
+        const purged = store
+          .entriesAfter("", 10)
+          .filter(({ key, entry }) => store.purge(key, entry, now, grace))
+          .map((e) => e.key);
+        expect(purged).toEqual(["long-expired", "old-tombstone"]);
+        expect(store.entriesAfter("", 10).map((e) => e.key)).toEqual(["just-expired", "live", "new-tombstone"]);
+        expect(store.counts()).toMatchObject({ live: 2, tombstones: 1 });
+      }));
+  });
+
   describe(`${name}: a full node`, () => {
     const limit = entryBytes("a", value("x".repeat(100), 1)) * 2;
 

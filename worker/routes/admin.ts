@@ -110,7 +110,8 @@ function describeEntry(entry: Entry | undefined): Record<string, unknown> {
   if (entry === undefined) return { present: false, tombstone: false };
   const version = formatVersion(entry.version);
   if (entry.kind === "tombstone") return { present: true, tombstone: true, version };
-  return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version };
+  const expiry = entry.expiresAt === undefined ? {} : { expires_at: entry.expiresAt };
+  return { present: true, tombstone: false, value: JSON.parse(entry.value) as unknown, version, ...expiry };
 }
 
 /** Calls a node for an operator and says why it failed, as `FAILURE_HTTP` maps the failure. */

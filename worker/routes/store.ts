@@ -2,7 +2,7 @@ import type { IRequest } from "itty-router";
 import { grantOf, type AuthorizedRequest } from "../auth";
 import { clusterFor } from "../cluster";
 import { badRequest, json, rawJson } from "../http";
-import { deleteKey as deleteOperation, notFound, readKey, writeKey, type Caller } from "../operations";
+import { deleteKey as deleteOperation, notFound, readKey, writeKey, type Caller, type Stored } from "../operations";
 import { queryKey, writeFromBody } from "../request";
 
 /**
@@ -17,8 +17,13 @@ export async function getKey(request: AuthorizedRequest, env: Env, ctx: Executio
   refuse(request, "w", "w applies to writes; reads take r");
   const stored = await readKey(clusterFor(env), caller(request, ctx), queryKey(request.query), request.query.r);
   if (stored === undefined) throw notFound(String(request.query.key));
-  // The value is stored as JSON text; splice it in rather than parse and re-serialize it.
-  return rawJson(`{"key":${JSON.stringify(stored.key)},"value":${stored.valueText},"version":"${stored.version}"}`);
+  return rawJson(readAnswer(stored));
+}
+
+/** A read's body as JSON text: the value is stored as JSON text, so it is spliced in rather than parsed and re-serialized. */
+export function readAnswer(stored: Stored): string {
+  const expiry = stored.expiresAt === undefined ? "" : `,"expires_at":${stored.expiresAt}`;
+  return `{"key":${JSON.stringify(stored.key)},"value":${stored.valueText},"version":"${stored.version}"${expiry}}`;
 }
 
 export async function putKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
