@@ -3,6 +3,7 @@ import { isVersion } from "../shared/version";
 import { FAILURE_HTTP } from "../shared/failure";
 import { isRefusal, type NodeApi, type Refusable } from "../shared/node-api";
 import { NodePaths } from "../shared/wire";
+import { checkBatchItems } from "./batch";
 
 /**
  * A node's internal HTTP API: the replica operations under the seed's `d/...`
@@ -12,12 +13,16 @@ import { NodePaths } from "../shared/wire";
  *   GET  /d/read?key=K                 -> { entry }
  *   POST /d/write  { key, value, version, expiresAt? }  -> { applied, version }   (value: JSON text)
  *   POST /d/delete { key, version }         -> { applied, version }   (writes a tombstone)
+ *   POST /d/batch { items: [{ op: "read", key } | { op: "write", key, entry }] } -> { results, view }
  *   POST /d/stabilization { entries: [{ key, entry }] } -> { received, applied }
  *
  * A refusal answers `{ error: { code, message, refused } }` with the status of
  * `FAILURE_HTTP` (shared/failure.ts); `refused` is the node's `RefusalCode`.
  */
-export async function serveInternalApi(node: Pick<NodeApi, "read" | "write" | "applyEntries">, request: Request): Promise<Response> {
+export async function serveInternalApi(
+  node: Pick<NodeApi, "read" | "write" | "batch" | "applyEntries">,
+  request: Request,
+): Promise<Response> {
   const url = new URL(request.url);
   try {
     switch (`${request.method} ${url.pathname}`) {
@@ -36,6 +41,11 @@ export async function serveInternalApi(node: Pick<NodeApi, "read" | "write" | "a
         if (!isVersion(body.version)) throw new TypeError("malformed version");
         const tombstone: Entry = { kind: "tombstone", version: body.version };
         return reply(await node.write(String(body.key ?? ""), tombstone));
+      }
+      case `POST ${NodePaths.batch}`: {
+        const body = await request.json<{ items?: unknown }>();
+        checkBatchItems(body.items);
+        return reply(await node.batch(body.items));
       }
       case `POST ${NodePaths.stabilization}`: {
         const body = await request.json<{ entries?: unknown }>();

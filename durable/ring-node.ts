@@ -12,6 +12,8 @@ import { timers } from "../shared/timers";
 import { ringMembers, viewDigest } from "../shared/view";
 import type {
   AntiEntropyReply,
+  BatchItem,
+  BatchReply,
   Fault,
   KeyedEntry,
   KeyVersion,
@@ -22,6 +24,7 @@ import type {
   ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
+import { checkBatchItems, runBatch } from "./batch";
 import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch } from "./fault-switch";
 import { GroupCommit } from "./group-commit";
@@ -112,11 +115,30 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return (await this.admitData()) ?? this.commits.submit({ key, entry });
   }
 
-  private applyWrite({ key, entry }: KeyedEntry): Refusable<WriteReply> {
+  /** A client batch's operations on keys this node replicates, in order (see durable/batch.ts). */
+  async batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>> {
+    checkBatchItems(items);
+    const refused = await this.admitData();
+    if (refused !== undefined) return refused;
+    const host = {
+      read: (key: string) => this.store.get(key),
+      writeMany: (writes: readonly KeyedEntry[]) => this.applyWrites(writes),
+      flush: () => this.commits.flush(),
+    };
+    return { results: runBatch(items, host), digest: this.digest };
+  }
+
+  private applyWrite(write: KeyedEntry): Refusable<WriteReply> {
     // The node may have left while the write waited for its batch; its keys are handed off by now.
     if (!this.gossip.active) return this.notMember();
-    const applied = this.store.apply(key, entry);
-    return { applied, version: this.store.get(key)!.version, digest: this.digest };
+    return this.applyWrites([write])[0]!;
+  }
+
+  /** Writes in one storage transaction; each reply carries the version now held. */
+  private applyWrites(writes: readonly KeyedEntry[]): WriteReply[] {
+    if (!this.gossip.active) throw new Error(`${this.name} is not a member of the cluster`);
+    const applied = this.store.applyEach(writes);
+    return writes.map(({ key }, i) => ({ applied: applied[i]!, version: this.store.get(key)!.version, digest: this.digest }));
   }
 
   async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {

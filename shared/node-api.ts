@@ -13,6 +13,8 @@ import type { Envelope } from "./swim";
 import type {
   AntiEntropyReply,
   ApplyEntriesReply,
+  BatchItem,
+  BatchReply,
   Fault,
   KeyedEntry,
   KeyVersion,
@@ -54,6 +56,8 @@ export interface NodeApi {
   // ---- replica operations (the router; `applyEntries` also peers) ----------
   read(key: string): Promise<Refusable<ReadReply>>;
   write(key: string, entry: Entry): Promise<Refusable<WriteReply>>;
+  /** A client batch's operations on this node's keys, in order: one call per node per batch. */
+  batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>>;
   /** Bulk apply, from anti-entropy and handoff; `from` is the sending node, if any. */
   applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>>;
   // ---- peers ---------------------------------------------------------------

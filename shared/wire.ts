@@ -105,12 +105,33 @@ export type Fault =
 
 export type FaultMode = Fault["mode"];
 
+/**
+ * One node's share of a client's batch (`POST /s/batch`): the operations on
+ * keys it replicates, in the batch's order. The router sends each node one call
+ * per batch, not one per key.
+ */
+export type BatchItem =
+  { readonly op: "read"; readonly key: string } | { readonly op: "write"; readonly key: string; readonly entry: Entry };
+
+/** Per item, what `read` or `write` would have answered, or why this item failed here. */
+export type BatchItemReply =
+  { readonly entry: Entry | null } | { readonly applied: boolean; readonly version: Version } | { readonly error: string };
+
+export interface BatchReply {
+  readonly results: readonly BatchItemReply[];
+  readonly digest: string;
+}
+
+/** Operations in one client batch, so in one node's share at most. */
+export const MAX_BATCH_OPS = 100;
+
 /** Internal HTTP API paths of a node. Reachable only through its object stub. */
 export const NodePaths = {
   read: "/d/read",
   write: "/d/write",
   delete: "/d/delete",
   stabilization: "/d/stabilization",
+  batch: "/d/batch",
 } as const;
 
 /**

@@ -1,6 +1,8 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
+import type { BatchItem, BatchReply } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
+import { coordinateBatch, type BatchOp, type BatchOutcome } from "./batch-coordinator";
 import type { MembershipSource } from "./membership";
 import type { ReadLatency } from "./read-order";
 import type { ReadReply, WriteReply } from "../shared/wire";
@@ -9,6 +11,8 @@ import type { ReadReply, WriteReply } from "../shared/wire";
 export interface ReplicaClient {
   read(node: string, key: string): Promise<ReadReply>;
   write(node: string, key: string, entry: Entry): Promise<WriteReply>;
+  /** One node's share of a client batch, in one call. */
+  batch(node: string, items: readonly BatchItem[]): Promise<BatchReply>;
 }
 
 export interface CoordinatorDeps {
@@ -95,6 +99,11 @@ export class Coordinator {
     const stamp = (version: Version): Entry =>
       expiresAt === undefined ? { kind: "value", value, version } : { kind: "value", value, version, expiresAt };
     return this.withCurrentView(() => this.replicate(key, stamp, required, background));
+  }
+
+  /** A client batch: one call per node, each operation decided on its own (see batch-coordinator.ts). */
+  batch(ops: readonly BatchOp[], levels: { r: number; w: number }, background: Background): Promise<BatchOutcome[]> {
+    return coordinateBatch(this.deps, ops, levels, background);
   }
 
   /** A delete is a versioned tombstone, written like a value. */

@@ -16,8 +16,13 @@ export class HttpError extends Error {
     super(message);
   }
 
+  /** The JSON body of the error response. */
+  body(): { error: Record<string, unknown> } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+
   toResponse(): Response {
-    return json({ error: { code: this.code, message: this.message, ...this.details } }, this.status, this.headers);
+    return json(this.body(), this.status, this.headers);
   }
 }
 

@@ -8,6 +8,7 @@ import { HttpError } from "./http";
 import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
 import { clusterInfo, health } from "./routes/cluster-info";
 import { strictQuery } from "./query";
+import { postBatch } from "./routes/batch";
 import { deleteKey, getKey, putKey } from "./routes/store";
 
 export { RingNode } from "../durable/ring-node";
@@ -29,6 +30,8 @@ router
   .post("/s/key", putKey)
   .delete("/s/key", deleteKey)
   .all("/s/key", methodNotAllowed("GET, POST, DELETE"))
+  .post("/s/batch", postBatch)
+  .all("/s/batch", methodNotAllowed("POST"))
   .get("/health", health)
   .all("/health", methodNotAllowed("GET"))
   .get("/cluster", requireDataOrAdmin, clusterInfo)

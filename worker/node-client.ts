@@ -5,6 +5,8 @@ import { isRefusal, refusal, type NodeApi, type Refusable, type RefusalCode } fr
 import { withTimeout, type Schedule } from "../shared/quorum";
 import {
   NodePaths,
+  type BatchItem,
+  type BatchReply,
   type Fault,
   type LeaveResult,
   type MembershipReply,
@@ -48,6 +50,18 @@ export class NodeClient {
   write(node: string, key: string, entry: Entry): Promise<WriteReply> {
     if (this.transport === "fetch") return this.writeOverHttp(node, key, entry);
     return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry));
+  }
+
+  /** One node's share of a client batch, in one call. Not retried: its writes are, but its reads need not be. */
+  async batch(node: string, items: readonly BatchItem[]): Promise<BatchReply> {
+    if (this.transport === "rpc") return this.call(node, this.timeouts.data, false, (stub) => stub.batch(items));
+    const reply = await this.http<BatchReply>(node, this.timeouts.data, NodePaths.batch, { items });
+    for (const r of reply.results) {
+      if ("entry" in r && r.entry !== null && !isEntry(r.entry)) {
+        throw new NodeCallError(node, { kind: "error", message: `${node} returned a malformed entry` });
+      }
+    }
+    return reply;
   }
 
   membership(node: string): Promise<MembershipReply> {

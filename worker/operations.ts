@@ -108,7 +108,7 @@ export function notFound(key: string): HttpError {
   return new HttpError(404, "not_found", `no value for key ${JSON.stringify(key)}`, { key });
 }
 
-function level(cluster: Cluster, name: "r" | "w", raw: LevelInput, configured: number): number {
+export function level(cluster: Cluster, name: "r" | "w", raw: LevelInput, configured: number): number {
   if (Array.isArray(raw)) throw badRequest(`give ${name} once`, "invalid_consistency");
   // A number from the binding means the same as its digits in a query string.
   const text = typeof raw === "number" ? String(raw) : raw;
@@ -120,34 +120,41 @@ function level(cluster: Cluster, name: "r" | "w", raw: LevelInput, configured: n
   return result.required;
 }
 
-/** Turns a quorum failure into a 503 that says how far the operation got. */
-async function quorum<T>(operation: "read" | "write" | "delete", run: () => Promise<T>): Promise<T> {
+/** Turns a quorum failure into its HTTP answer (quorumFailure). */
+async function quorum<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof QuorumError)) throw error;
-    const full = error.failures.filter((f) => f.reason.includes(NODE_FULL)).map((f) => f.node);
-    if (full.length > 0) throw nodeFull(operation, error, full);
-    const counts = `${error.acked} of ${error.replicas} replicas acknowledged; ${error.required} required`;
-    const message =
-      operation === "read"
-        ? `read failed: ${counts}`
-        : `${operation} failed: ${counts}. It may have been applied on fewer than ${error.required} replicas; ` +
-          "retry it (a retry is a newer version of the same operation)";
-    throw new HttpError(
-      503,
-      "quorum_not_reached",
-      message,
-      {
-        operation,
-        acked: error.acked,
-        required: error.required,
-        replicas: error.replicas,
-        failures: error.failures.map(({ node, reason }) => ({ node, reason })),
-      },
-      { "retry-after": "1" },
-    );
+    throw quorumFailure(operation, error);
   }
+}
+
+export type Operation = "read" | "write" | "delete";
+
+/** The answer to a quorum not reached: 507 when full nodes refused, else a 503 that says how far it got. */
+export function quorumFailure(operation: Operation, error: QuorumError): HttpError {
+  const full = error.failures.filter((f) => f.reason.includes(NODE_FULL)).map((f) => f.node);
+  if (full.length > 0) return nodeFull(operation, error, full);
+  const counts = `${error.acked} of ${error.replicas} replicas acknowledged; ${error.required} required`;
+  const message =
+    operation === "read"
+      ? `read failed: ${counts}`
+      : `${operation} failed: ${counts}. It may have been applied on fewer than ${error.required} replicas; ` +
+        "retry it (a retry is a newer version of the same operation)";
+  return new HttpError(
+    503,
+    "quorum_not_reached",
+    message,
+    {
+      operation,
+      acked: error.acked,
+      required: error.required,
+      replicas: error.replicas,
+      failures: error.failures.map(({ node, reason }) => ({ node, reason })),
+    },
+    { "retry-after": "1" },
+  );
 }
 
 /**

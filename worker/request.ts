@@ -89,23 +89,38 @@ export function writeFromFields(fields: Record<string, unknown>, limits: Limits,
  * hold such a number, so a plain value costs one ordinary parse.
  */
 export function parseJson(text: string): unknown {
+  const { body, inexact } = parseJsonMarking(text);
+  if (inexact !== undefined) throw inexactNumber(inexact);
+  return body;
+}
+
+/**
+ * Stands in for a number that would not survive parsing, so that a batch can
+ * say which operation held it; never stored (the batch is refused).
+ */
+export const INEXACT: unique symbol = Symbol("inexact number");
+
+/** JSON.parse marking numbers it would change with `INEXACT`; `inexact` is the first one's source text. */
+export function parseJsonMarking(text: string): { body: unknown; inexact: string | undefined } {
+  let inexact: string | undefined;
+  const mark = (_key: string, value: unknown, context?: { source?: string }): unknown => {
+    if (typeof value !== "number" || context?.source === undefined || isExactNumber(context.source, value)) return value;
+    inexact ??= context.source;
+    return INEXACT;
+  };
   try {
-    if (!mayHoldInexactNumber(text)) return JSON.parse(text);
-    return JSON.parse(text, exactNumbers);
+    const body: unknown = mayHoldInexactNumber(text) ? JSON.parse(text, mark) : JSON.parse(text);
+    return { body, inexact };
   } catch (error) {
-    if (error instanceof HttpError) throw error;
     throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
   }
 }
 
-function exactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === "number" && context?.source !== undefined && !isExactNumber(context.source, value)) {
-    throw badRequest(
-      `the number ${context.source} cannot be stored exactly (JSON numbers are IEEE doubles here); send it as a string`,
-      "inexact_number",
-    );
-  }
-  return value;
+export function inexactNumber(source: string): HttpError {
+  return badRequest(
+    `the number ${source} cannot be stored exactly (JSON numbers are IEEE doubles here); send it as a string`,
+    "inexact_number",
+  );
 }
 
 function fromForm(text: string, limits: Limits): WriteInput {
@@ -143,7 +158,7 @@ function checkValue(text: string, limits: Limits): string {
 }
 
 /** Reads the body, refusing it as soon as it is known to exceed `max` bytes. */
-async function readBody(request: Request, max: number): Promise<string> {
+export async function readBody(request: Request, max: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > max) throw tooLarge(`body is ${declared} bytes; the limit is ${max} bytes`, "body_too_large");
   if (request.body === null) throw badRequest('empty body: send {"key": ..., "value": ...}', "malformed_json");

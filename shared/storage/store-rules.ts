@@ -21,6 +21,11 @@ export interface ReplicaStorage {
   apply(key: string, entry: Entry): boolean;
   /** Applies many entries in one transaction; returns how many were newer. */
   applyAll(batch: readonly KeyedEntry[]): number;
+  /**
+   * A client's many writes (a batch's share) in one transaction, in order; says
+   * of each whether it was newer. Cached as `apply` caches.
+   */
+  applyEach(batch: readonly KeyedEntry[]): boolean[];
   /** Forgets a key entirely (a handed-off key, a purged tombstone); never for a client's delete. */
   remove(key: string): void;
   /**
@@ -88,12 +93,16 @@ export class StoreRules implements ReplicaStorage {
 
   /** A client's write (or a repair of one key): the key is likely read next, so it is cached. */
   apply(key: string, entry: Entry): boolean {
-    return this.change([{ key, entry }], (k, e) => this.cache.set(k, e)) === 1;
+    return this.change([{ key, entry }], (k, e) => this.cache.set(k, e))[0]!;
+  }
+
+  applyEach(batch: readonly KeyedEntry[]): boolean[] {
+    return this.change(batch, (k, e) => this.cache.set(k, e));
   }
 
   /** Bulk traffic (handoff, anti-entropy): cached keys are updated, others are not brought in. */
   applyAll(batch: readonly KeyedEntry[]): number {
-    return this.change(batch, (k, e) => this.cache.update(k, e));
+    return this.change(batch, (k, e) => this.cache.update(k, e)).filter(Boolean).length;
   }
 
   remove(key: string): void {
@@ -132,20 +141,22 @@ export class StoreRules implements ReplicaStorage {
   /**
    * Applies the entries of `batch` that supersede what is held, with the counts,
    * in one transaction. Everything is checked first (versions, then the byte
-   * limit on the batch's total), so a refusal writes nothing.
+   * limit on the batch's total), so a refusal writes nothing. Says of each
+   * entry whether it was newer.
    */
-  private change(batch: readonly KeyedEntry[], cache: (key: string, entry: Entry) => void): number {
+  private change(batch: readonly KeyedEntry[], cache: (key: string, entry: Entry) => void): boolean[] {
     let counts = this.current;
     const winners: KeyedEntry[] = [];
     const pending = new Map<string, Entry | undefined>();
-    for (const item of batch) {
+    const newer = batch.map((item) => {
       const held = pending.has(item.key) ? pending.get(item.key) : this.held(item.key);
-      if (!supersedes(item.entry, held)) continue;
+      if (!supersedes(item.entry, held)) return false;
       counts = this.counted(counts, item.key, held, item.entry);
       pending.set(item.key, item.entry);
       winners.push(item);
-    }
-    if (winners.length === 0) return 0;
+      return true;
+    });
+    if (winners.length === 0) return newer;
     const { maxBytes, node } = this.options;
     if (counts.bytes > maxBytes && counts.bytes > this.current.bytes) {
       throw new NodeFullError(node, this.current.bytes, counts.bytes - this.current.bytes, maxBytes);
@@ -156,7 +167,7 @@ export class StoreRules implements ReplicaStorage {
     });
     this.current = counts;
     for (const { key, entry } of winners) cache(key, entry);
-    return winners.length;
+    return newer;
   }
 
   /** What is held, without bringing a key into the cache: a write decides what is cached. */

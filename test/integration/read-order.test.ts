@@ -43,6 +43,7 @@ function cluster(options: { retry?: string; suspects?: string[]; order?: ReadOrd
         repairs.push([node, written]);
         return { applied: true, version: written.version, digest: view.digest };
       },
+      batch: () => Promise.reject(new Error("no batches in this spec")),
     },
     clock: new HybridClock("test", timers.now),
     schedule: timers.schedule,

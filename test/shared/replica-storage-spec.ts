@@ -58,6 +58,34 @@ export function describeReplicaStorage(name: string, open: OpenStore): void {
       }));
   });
 
+  describe(`${name}: a client's many writes`, () => {
+    it("applies them in order in one change, saying of each whether it was newer", () =>
+      open({ cacheBytes: 1024 * 1024 }, ({ store }) => {
+        store.apply("a", value("a2", 2));
+        const newer = store.applyEach([
+          { key: "a", entry: value("a1", 1) },
+          { key: "b", entry: value("b1", 1) },
+          { key: "b", entry: value("b2", 2) },
+          { key: "b", entry: value("late", 1) },
+        ]);
+        expect(newer).toEqual([false, true, true, false]);
+        expect(rowsReadBy(store, () => expect(store.get("b")).toEqual(value("b2", 2)))).toBe(0);
+        expect(store.counts()).toMatchObject({ live: 2, tombstones: 0 });
+      }));
+
+    it("refuses them all on a full node, writing none", () =>
+      open({ maxBytes: entryBytes("a", value("x".repeat(100), 1)) }, ({ store }) => {
+        expect(() =>
+          store.applyEach([
+            { key: "a", entry: value("x", 1) },
+            { key: "b", entry: value("x".repeat(100), 1) },
+          ]),
+        ).toThrow(NodeFullError);
+        expect(store.get("a")).toBeUndefined();
+        expect(store.counts()).toMatchObject({ live: 0, bytes: 0 });
+      }));
+  });
+
   describe(`${name}: counts`, () => {
     it("counts live keys, tombstones and bytes through every change", () =>
       open({}, ({ store }) => {

@@ -41,6 +41,7 @@ function cluster(options: { down?: string[]; notMember?: string[]; readRepairCha
         if (applied) held.set(node, entry);
         return { applied, version: held.get(node)!.version, digest: view.digest };
       },
+      batch: () => Promise.reject(new Error("batches are specified in test/integration/data-path/batch.test.ts")),
     },
     clock: new HybridClock("router", () => 1_000),
     schedule: timers.schedule,

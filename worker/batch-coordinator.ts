@@ -1,0 +1,88 @@
+import { classify } from "../shared/failure";
+import { BatchTally, shareByNode, type OpTally } from "../shared/batch-plan";
+import { newestOf, type Entry } from "../shared/entry";
+import { QuorumError, withTimeout } from "../shared/quorum";
+import type { HybridClock, Version } from "../shared/version";
+import type { BatchItem, BatchItemReply } from "../shared/wire";
+import type { Background, CoordinatorDeps } from "./coordinator";
+
+/** One operation of a client batch, validated. */
+export type BatchOp =
+  | { readonly op: "get"; readonly key: string }
+  | { readonly op: "put"; readonly key: string; readonly value: string; readonly expiresAt?: number }
+  | { readonly op: "delete"; readonly key: string };
+
+/** Per operation: the read's newest entry, the write's version and acknowledgements, or its quorum failure. */
+export type BatchOutcome =
+  | { readonly op: "get"; readonly entry: Entry | undefined }
+  | { readonly op: "put" | "delete"; readonly version: Version; readonly acked: number }
+  | { readonly op: BatchOp["op"]; readonly error: QuorumError };
+
+/**
+ * Runs a client batch against the replicas: one call per node holding that
+ * node's operations in batch order (`shared/batch-plan.ts`), all raced against
+ * one replica timeout. Every write is stamped in batch order, so several writes
+ * to one key end with the last one's version everywhere. Each operation is
+ * decided on its own: its quorum met, or missed (a failed operation does not
+ * fail the others). A read asks all N replicas of its key (the call to each is
+ * made anyway) and takes the newest of the answers its quorum was met with.
+ *
+ * Not atomic: an operation's effects are not undone when another fails.
+ */
+export async function coordinateBatch(
+  deps: CoordinatorDeps,
+  ops: readonly BatchOp[],
+  levels: { readonly r: number; readonly w: number },
+  background: Background,
+): Promise<BatchOutcome[]> {
+  const { membership, replicas, clock } = deps;
+  const view = await membership.view();
+  const items: BatchItem[] = ops.map((op) => toItem(op, () => clock.next()));
+  const owners = ops.map((op) => (op.op === "get" ? view.readOrder(op.key) : view.ring.preferenceList(op.key)));
+  const tally = new BatchTally<BatchItemReply>(
+    owners.map((nodes) => nodes.length),
+    ops.map((op) => (op.op === "get" ? levels.r : levels.w)),
+  );
+  const calls = [...shareByNode(items, owners)].map(async ([node, share]) => {
+    try {
+      const reply = await withTimeout(replicas.batch(node, share.items), deps.replicaTimeoutMs, deps.schedule);
+      membership.observe(reply.digest);
+      share.ops.forEach((op, j) => {
+        const result = reply.results[j];
+        if (result === undefined || "error" in result) return tally.failed(op, node, result?.error ?? "no result");
+        if ("version" in result) clock.observe(result.version);
+        tally.succeeded(op, node, result);
+      });
+    } catch (error) {
+      const { kind, message } = classify(error);
+      for (const op of share.ops) tally.failed(op, node, message, kind);
+    }
+  });
+  background(Promise.allSettled(calls));
+  await tally.decided;
+  return ops.map((op, i) => outcome(op, items[i]!, tally.ops[i]!, owners[i]!.length, clock));
+}
+
+function toItem(op: BatchOp, next: () => Version): BatchItem {
+  if (op.op === "get") return { op: "read", key: op.key };
+  const version = next();
+  if (op.op === "delete") return { op: "write", key: op.key, entry: { kind: "tombstone", version } };
+  const entry: Entry =
+    op.expiresAt === undefined
+      ? { kind: "value", value: op.value, version }
+      : { kind: "value", value: op.value, version, expiresAt: op.expiresAt };
+  return { op: "write", key: op.key, entry };
+}
+
+function outcome(op: BatchOp, item: BatchItem, tally: OpTally<BatchItemReply>, replicaCount: number, clock: HybridClock): BatchOutcome {
+  const decided = tally.decided!;
+  if (!decided.ok) {
+    return { op: op.op, error: new QuorumError(decided.acked, tally.required, replicaCount, replicaCount, [...tally.failures]) };
+  }
+  if (item.op === "read") {
+    const entry = newestOf(tally.replies.map((r) => ("entry" in r.value ? (r.value.entry ?? undefined) : undefined)));
+    if (entry !== undefined) clock.observe(entry.version);
+    return { op: "get", entry };
+  }
+  return { op: op.op === "delete" ? "delete" : "put", version: item.entry.version, acked: decided.acked };
+}
