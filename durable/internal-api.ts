@@ -13,6 +13,7 @@ import { checkBatchItems } from "./batch";
  *   GET  /d/read?key=K                 -> { entry }
  *   POST /d/write  { key, value, version, expiresAt? }  -> { applied, version }   (value: JSON text)
  *   POST /d/delete { key, version }         -> { applied, version }   (writes a tombstone)
+ *   GET  /d/list?prefix=P&after=K&limit=N  -> { entries, exhausted, digest }
  *   POST /d/batch { items: [{ op: "read", key } | { op: "write", key, entry }] } -> { results, view }
  *   POST /d/stabilization { entries: [{ key, entry }] } -> { received, applied }
  *
@@ -20,7 +21,7 @@ import { checkBatchItems } from "./batch";
  * `FAILURE_HTTP` (shared/failure.ts); `refused` is the node's `RefusalCode`.
  */
 export async function serveInternalApi(
-  node: Pick<NodeApi, "read" | "write" | "batch" | "applyEntries">,
+  node: Pick<NodeApi, "read" | "write" | "batch" | "list" | "applyEntries">,
   request: Request,
 ): Promise<Response> {
   const url = new URL(request.url);
@@ -41,6 +42,10 @@ export async function serveInternalApi(
         if (!isVersion(body.version)) throw new TypeError("malformed version");
         const tombstone: Entry = { kind: "tombstone", version: body.version };
         return reply(await node.write(String(body.key ?? ""), tombstone));
+      }
+      case `GET ${NodePaths.list}`: {
+        const q = url.searchParams;
+        return reply(await node.list(q.get("prefix") ?? "", q.get("after") ?? "", Number(q.get("limit"))));
       }
       case `POST ${NodePaths.batch}`: {
         const body = await request.json<{ items?: unknown }>();

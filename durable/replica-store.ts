@@ -87,6 +87,24 @@ export class SqliteRows implements Rows {
     return rows.map((row) => ({ key: row.key, entry: fromRow(row) }));
   }
 
+  scanPrefix(after: string, prefix: string, limit: number): KeyedEntry[] {
+    // Keys with the prefix are a range from the prefix itself; the cursor is read
+    // lazily and left at the first key past the range, so no more rows are read.
+    const cursor = this.sql.exec<EntryRow>(
+      `SELECT ${COLUMNS} FROM entries WHERE key > ? AND key >= ? ORDER BY key LIMIT ?`,
+      after,
+      prefix,
+      limit,
+    );
+    const entries: KeyedEntry[] = [];
+    for (const row of cursor) {
+      if (!row.key.startsWith(prefix)) break;
+      entries.push({ key: row.key, entry: fromRow(row) });
+    }
+    this.rowsRead += cursor.rowsRead;
+    return entries;
+  }
+
   readCounts(): StoreCounts | undefined {
     const [row] = this.rows<CountsRow>("SELECT live, tombstones, bytes FROM entry_counts WHERE id = 0");
     return row;

@@ -14,6 +14,7 @@ import type {
   AntiEntropyReply,
   BatchItem,
   BatchReply,
+  ListReply,
   Fault,
   KeyedEntry,
   KeyVersion,
@@ -24,6 +25,7 @@ import type {
   ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
+import { nodePage } from "../shared/listing";
 import { checkBatchItems, runBatch } from "./batch";
 import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch } from "./fault-switch";
@@ -32,6 +34,11 @@ import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
 import { SwimHost } from "./swim-host";
+
+/** The most live keys a node returns for one page of a listing. */
+const MAX_LIST_LIMIT = 1000;
+/** Tombstones and expired keys a node reads past its live ones for a page, at most: bounds a page's work. */
+const LIST_SCAN_SLACK = 1000;
 
 /** Drain rounds a graceful leave makes while late writes keep some keys here. */
 const LEAVE_ROUNDS = 3;
@@ -126,6 +133,19 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       flush: () => this.commits.flush(),
     };
     return { results: runBatch(items, host), digest: this.digest };
+  }
+
+  /** A page of a listing: this node's keys after `after` with `prefix` (see shared/listing.ts). */
+  async list(prefix: string, after: string, limit: number): Promise<Refusable<ListReply>> {
+    if (typeof prefix !== "string" || typeof after !== "string" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new TypeError("list: expected a prefix, a key to start after and a limit");
+    }
+    const refused = await this.admitData();
+    if (refused !== undefined) return refused;
+    this.commits.flush();
+    const scanCap = limit + LIST_SCAN_SLACK;
+    const page = nodePage(this.store.entriesWithPrefix(after, prefix, scanCap + 1), limit, scanCap, Date.now());
+    return { ...page, digest: this.digest };
   }
 
   private applyWrite(write: KeyedEntry): Refusable<WriteReply> {

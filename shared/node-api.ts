@@ -19,6 +19,7 @@ import type {
   KeyedEntry,
   KeyVersion,
   LeaveResult,
+  ListReply,
   MembershipReply,
   NodeStats,
   ReadReply,
@@ -58,6 +59,8 @@ export interface NodeApi {
   write(key: string, entry: Entry): Promise<Refusable<WriteReply>>;
   /** A client batch's operations on this node's keys, in order: one call per node per batch. */
   batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>>;
+  /** This node's keys after `after` with `prefix`, until `limit` live ones (a page of a listing). */
+  list(prefix: string, after: string, limit: number): Promise<Refusable<ListReply>>;
   /** Bulk apply, from anti-entropy and handoff; `from` is the sending node, if any. */
   applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>>;
   // ---- peers ---------------------------------------------------------------

@@ -122,6 +122,13 @@ export interface BatchReply {
   readonly digest: string;
 }
 
+/** One node's answer for a page of a listing (`GET /s/keys`): see shared/listing.ts. */
+export interface ListReply {
+  readonly entries: readonly KeyedEntry[];
+  readonly exhausted: boolean;
+  readonly digest: string;
+}
+
 /** Operations in one client batch, so in one node's share at most. */
 export const MAX_BATCH_OPS = 100;
 
@@ -132,6 +139,7 @@ export const NodePaths = {
   delete: "/d/delete",
   stabilization: "/d/stabilization",
   batch: "/d/batch",
+  list: "/d/list",
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./rout
 import { clusterInfo, health } from "./routes/cluster-info";
 import { strictQuery } from "./query";
 import { postBatch } from "./routes/batch";
+import { listKeys } from "./routes/list";
 import { deleteKey, getKey, putKey } from "./routes/store";
 
 export { RingNode } from "../durable/ring-node";
@@ -32,6 +33,8 @@ router
   .all("/s/key", methodNotAllowed("GET, POST, DELETE"))
   .post("/s/batch", postBatch)
   .all("/s/batch", methodNotAllowed("POST"))
+  .get("/s/keys", listKeys)
+  .all("/s/keys", methodNotAllowed("GET"))
   .get("/health", health)
   .all("/health", methodNotAllowed("GET"))
   .get("/cluster", requireDataOrAdmin, clusterInfo)

@@ -9,6 +9,7 @@ import {
   type BatchReply,
   type Fault,
   type LeaveResult,
+  type ListReply,
   type MembershipReply,
   type NodeStats,
   type ReadReply,
@@ -60,6 +61,17 @@ export class NodeClient {
       if ("entry" in r && r.entry !== null && !isEntry(r.entry)) {
         throw new NodeCallError(node, { kind: "error", message: `${node} returned a malformed entry` });
       }
+    }
+    return reply;
+  }
+
+  /** One node's page of a listing. */
+  async list(node: string, prefix: string, after: string, limit: number): Promise<ListReply> {
+    if (this.transport === "rpc") return this.call(node, this.timeouts.data, true, (stub) => stub.list(prefix, after, limit));
+    const query = new URLSearchParams({ prefix, after, limit: String(limit) });
+    const reply = await this.http<ListReply>(node, this.timeouts.data, `${NodePaths.list}?${query}`);
+    if (!reply.entries.every((e) => isEntry(e.entry))) {
+      throw new NodeCallError(node, { kind: "error", message: `${node} returned a malformed entry` });
     }
     return reply;
   }

@@ -1,5 +1,6 @@
 import type { Entry } from "../entry";
 import type { KeyedEntry } from "../wire";
+import { compareKeys } from "./key-order";
 import type { Rows, StoreCounts } from "./rows";
 
 /** What survives a restart of the store: the rows and the counts. */
@@ -53,6 +54,20 @@ export class MemoryRows implements Rows {
     return keys.map((key) => ({ key, entry: this.entries.get(key)! }));
   }
 
+  scanPrefix(after: string, prefix: string, limit: number): KeyedEntry[] {
+    const from = compareKeys(after, prefix) < 0 ? prefix : after;
+    let start = this.position(from);
+    if (this.sorted[start] === after) start++;
+    const entries: KeyedEntry[] = [];
+    for (let i = start; i < this.sorted.length && entries.length < limit; i++) {
+      const key = this.sorted[i]!;
+      this.rowsRead++;
+      if (!key.startsWith(prefix)) break;
+      entries.push({ key, entry: this.entries.get(key)! });
+    }
+    return entries;
+  }
+
   readCounts(): StoreCounts | undefined {
     if (this.table.counts !== undefined) this.rowsRead++;
     return this.table.counts;
@@ -78,25 +93,4 @@ export class MemoryRows implements Rows {
     }
     return low;
   }
-}
-
-/**
- * Key order as SQLite's (UTF-8 bytes, which is code point order). JavaScript's
- * `<` compares UTF-16 units, which differs only where a surrogate meets a unit
- * of U+E000-U+FFFF: the surrogate's code point is the larger one.
- */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
-  }
-  return a.length - b.length;
-}
-
-function rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }

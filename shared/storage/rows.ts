@@ -24,6 +24,11 @@ export interface Rows {
   delete(key: string): void;
   /** Up to `limit` rows with a key after `after`, in key order (UTF-8 byte order, as SQLite's). */
   scan(after: string, limit: number): KeyedEntry[];
+  /**
+   * Up to `limit` rows with a key after `after` that starts with `prefix`, in
+   * key order; reads at most one row past the prefix's keys.
+   */
+  scanPrefix(after: string, prefix: string, limit: number): KeyedEntry[];
   /** The stored counts; undefined when they were never written (a store from before they existed). */
   readCounts(): StoreCounts | undefined;
   writeCounts(counts: StoreCounts): void;

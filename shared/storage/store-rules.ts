@@ -35,6 +35,8 @@ export interface ReplicaStorage {
   purge(key: string, entry: Entry, nowMs: number, graceMs: number): boolean;
   /** Up to `limit` held entries after `cursor` in key order: sweeps and listings resume where they stopped. */
   entriesAfter(cursor: string, limit: number): KeyedEntry[];
+  /** Up to `limit` held entries after `cursor` whose key starts with `prefix`, in key order: a listing's page. */
+  entriesWithPrefix(cursor: string, prefix: string, limit: number): KeyedEntry[];
   counts(): StoreCounts;
   readonly cacheStats: CacheStats;
   /** Rows read from storage so far (see `Rows.rowsRead`). */
@@ -124,6 +126,10 @@ export class StoreRules implements ReplicaStorage {
 
   entriesAfter(cursor: string, limit: number): KeyedEntry[] {
     return this.rows.scan(cursor, limit);
+  }
+
+  entriesWithPrefix(cursor: string, prefix: string, limit: number): KeyedEntry[] {
+    return this.rows.scanPrefix(cursor, prefix, limit);
   }
 
   counts(): StoreCounts {

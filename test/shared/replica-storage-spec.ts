@@ -128,6 +128,29 @@ export function describeReplicaStorage(name: string, open: OpenStore): void {
       }));
   });
 
+  describe(`${name}: keys with a prefix from a cursor`, () => {
+    it("pages through the prefix's entries, tombstones included, and nothing outside it", () =>
+      open({}, ({ store }) => {
+        for (const key of ["a", "u/1", "u/2", "u/3", "u/é", "u0", "v"]) store.apply(key, value(key, 1));
+        store.apply("u/2", tombstone(2));
+        const first = store.entriesWithPrefix("", "u/", 2);
+        expect(first.map((e) => e.key)).toEqual(["u/1", "u/2"]);
+        expect(first[1]!.entry).toEqual(tombstone(2));
+        expect(store.entriesWithPrefix("u/2", "u/", 10).map((e) => e.key)).toEqual(["u/3", "u/é"]);
+        expect(store.entriesWithPrefix("u/é", "u/", 10)).toEqual([]);
+        expect(store.entriesWithPrefix("", "", 3).map((e) => e.key)).toEqual(["a", "u/1", "u/2"]);
+        expect(store.entriesWithPrefix("", "w", 3)).toEqual([]);
+      }));
+
+    it("reads the page's rows, not the keys past the prefix", () =>
+      open({ cacheBytes: 0 }, ({ store }) => {
+        for (let i = 0; i < 50; i++) store.apply(`a${String(i).padStart(2, "0")}`, value("v", 1));
+        for (let i = 0; i < 50; i++) store.apply(`b${String(i).padStart(2, "0")}`, value("v", 1));
+        // The 4 rows, the first key past the prefix, and the step SQLite counts past the last one read.
+        expect(rowsReadBy(store, () => expect(store.entriesWithPrefix("a45", "a", 10)).toHaveLength(4))).toBeLessThanOrEqual(6);
+      }));
+  });
+
   describe(`${name}: the cache`, () => {
     it("answers a cached read reading no row, an uncached one reading one", () =>
       open({ cacheBytes: 1024 * 1024 }, ({ store, reopen }) => {

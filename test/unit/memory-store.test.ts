@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareKeys, MemoryRows } from "../../shared/storage/memory-rows";
+import { compareKeys } from "../../shared/storage/key-order";
+import { MemoryRows } from "../../shared/storage/memory-rows";
 import { StoreRules, type StoreOptions } from "../../shared/storage/store-rules";
 import { describeReplicaStorage, value } from "../shared/replica-storage-spec";
 
