@@ -1,4 +1,6 @@
 import { isEntry, type Entry } from "../shared/entry";
+import { isRefusal } from "../shared/node-api";
+import { refuseWhenFull } from "../shared/storage/store-rules";
 import { MAX_BATCH_OPS, type BatchItem, type BatchItemReply, type KeyedEntry, type WriteReply } from "../shared/wire";
 
 /** What a node's share of a batch runs against: its store. */
@@ -26,7 +28,7 @@ export function checkBatchItems(items: unknown): asserts items is readonly Batch
  * storage transaction, and a read comes after the writes before it, so several
  * operations on one key see each other in order. When the run cannot be
  * applied as a whole (a full node), each write is tried alone, so a failed
- * write fails alone.
+ * write fails alone; one the node has no room for says so (`refused: "node_full"`).
  */
 export function runBatch(items: readonly BatchItem[], host: BatchHost): BatchItemReply[] {
   const results: BatchItemReply[] = [];
@@ -54,8 +56,9 @@ function writeRun(run: readonly KeyedEntry[], host: BatchHost): BatchItemReply[]
   } catch {
     return run.map((write) => {
       try {
-        const [{ applied, version }] = host.writeMany([write]) as [WriteReply];
-        return { applied, version };
+        const reply = refuseWhenFull(() => host.writeMany([write])[0]!);
+        if (isRefusal(reply)) return { error: reply.message, refused: reply.refused };
+        return { applied: reply.applied, version: reply.version };
       } catch (error) {
         return { error: error instanceof Error ? error.message : String(error) };
       }

@@ -33,6 +33,7 @@ import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
 import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
+import { refuseWhenFull } from "../shared/storage/store-rules";
 import { SwimHost } from "./swim-host";
 
 /** The most live keys a node returns for one page of a listing. */
@@ -151,7 +152,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private applyWrite(write: KeyedEntry): Refusable<WriteReply> {
     // The node may have left while the write waited for its batch; its keys are handed off by now.
     if (!this.gossip.active) return this.notMember();
-    return this.applyWrites([write])[0]!;
+    return refuseWhenFull(() => this.applyWrites([write])[0]!);
   }
 
   /** Writes in one storage transaction; each reply carries the version now held. */
@@ -168,7 +169,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
     }
     const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
-    return refused ?? { received: entries.length, applied: this.store.applyAll(entries) };
+    return refused ?? refuseWhenFull(() => ({ received: entries.length, applied: this.store.applyAll(entries) }));
   }
 
   /**

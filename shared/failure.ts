@@ -57,6 +57,14 @@ export function classify(error: unknown): Failure {
   return { kind: "error", message };
 }
 
+/**
+ * The nodes that refused a write for want of room (kind `node_full`): when any
+ * did, a failed quorum is answered 507 `node_full` naming them, not 503.
+ */
+export function fullNodes(failures: readonly { readonly node: string; readonly kind: FailureKind }[]): string[] {
+  return failures.filter((f) => f.kind === "node_full").map((f) => f.node);
+}
+
 /** Whether a failed idempotent call is worth one more try, on a fresh stub. */
 export function worthRetrying(failure: Failure): boolean {
   return failure.kind === "transient";
@@ -72,7 +80,8 @@ export interface HttpFailure {
  * HTTP API answering a refusal. `operator`: an admin route's call to one node
  * (a crashed or departed node conflicts with what was asked; the rest could not
  * be reached). `proxy`: an admin route relaying one replica's internal API.
- * Data routes answer a failed quorum as a whole (`quorum_not_reached`, 503).
+ * Data routes answer a failed quorum as a whole: `node_full` (507) when some
+ * replica's failure is of that kind, else `quorum_not_reached` (503).
  */
 export const FAILURE_HTTP: Readonly<Record<FailureKind, { readonly internal: HttpFailure; readonly operator: HttpFailure }>> = {
   not_member: { internal: { status: 503, code: "node_down" }, operator: { status: 409, code: "node_unavailable" } },
@@ -82,6 +91,7 @@ export const FAILURE_HTTP: Readonly<Record<FailureKind, { readonly internal: Htt
   timeout: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
   overloaded: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
   transient: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
+  node_full: { internal: { status: 507, code: "node_full" }, operator: { status: 507, code: "node_full" } },
   error: { internal: { status: 500, code: "internal_error" }, operator: { status: 503, code: "node_unreachable" } },
 };
 

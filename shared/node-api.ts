@@ -35,7 +35,9 @@ export type RefusalCode =
   /** An injected crash: it refuses everything but the operator's console. */
   | "crashed"
   /** An injected partition drops messages between it and the caller. */
-  | "partitioned";
+  | "partitioned"
+  /** The write would take it past MAX_NODE_BYTES; it stored nothing of it. */
+  | "node_full";
 
 export interface Refusal {
   readonly refused: RefusalCode;
@@ -49,8 +51,21 @@ export function refusal(refused: RefusalCode, message: string): Refusal {
   return { refused, message };
 }
 
+/** Every refusal code, so that one read off the wire (the fetch transport's JSON) can be checked. */
+const REFUSAL_CODES: Readonly<Record<RefusalCode, true>> = {
+  not_member: true,
+  down: true,
+  crashed: true,
+  partitioned: true,
+  node_full: true,
+};
+
+export function isRefusalCode(value: unknown): value is RefusalCode {
+  return typeof value === "string" && Object.hasOwn(REFUSAL_CODES, value);
+}
+
 export function isRefusal(value: unknown): value is Refusal {
-  return typeof value === "object" && value !== null && typeof (value as { refused?: unknown }).refused === "string";
+  return typeof value === "object" && value !== null && isRefusalCode((value as { refused?: unknown }).refused);
 }
 
 export interface NodeApi {

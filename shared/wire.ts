@@ -3,6 +3,7 @@
  * RPC and the node's internal HTTP API) carry exactly these shapes.
  */
 import type { Entry } from "./entry";
+import type { RefusalCode } from "./node-api";
 import type { RecentEvent } from "./recent-events";
 import type { MemberStatus } from "./swim";
 import type { Version } from "./version";
@@ -113,9 +114,14 @@ export type FaultMode = Fault["mode"];
 export type BatchItem =
   { readonly op: "read"; readonly key: string } | { readonly op: "write"; readonly key: string; readonly entry: Entry };
 
-/** Per item, what `read` or `write` would have answered, or why this item failed here. */
+/**
+ * Per item, what `read` or `write` would have answered, or why this item failed
+ * here (`refused`: the node's code for it, such as `node_full`).
+ */
 export type BatchItemReply =
-  { readonly entry: Entry | null } | { readonly applied: boolean; readonly version: Version } | { readonly error: string };
+  | { readonly entry: Entry | null }
+  | { readonly applied: boolean; readonly version: Version }
+  | { readonly error: string; readonly refused?: RefusalCode };
 
 export interface BatchReply {
   readonly results: readonly BatchItemReply[];
@@ -141,9 +147,3 @@ export const NodePaths = {
   batch: "/d/batch",
   list: "/d/list",
 } as const;
-
-/**
- * What a node's refusal says when a write would take it past MAX_NODE_BYTES.
- * The router recognises it by this text and answers 507 `node_full`.
- */
-export const NODE_FULL = "is full";

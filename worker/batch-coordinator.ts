@@ -1,4 +1,5 @@
 import { classify } from "../shared/failure";
+import { isRefusalCode } from "../shared/node-api";
 import { BatchTally, shareByNode, type OpTally } from "../shared/batch-plan";
 import { newestOf, type Entry } from "../shared/entry";
 import { QuorumError, withTimeout } from "../shared/quorum";
@@ -49,7 +50,8 @@ export async function coordinateBatch(
       membership.observe(reply.digest);
       share.ops.forEach((op, j) => {
         const result = reply.results[j];
-        if (result === undefined || "error" in result) return tally.failed(op, node, result?.error ?? "no result");
+        if (result === undefined) return tally.failed(op, node, "no result");
+        if ("error" in result) return tally.failed(op, node, result.error, isRefusalCode(result.refused) ? result.refused : "error");
         if ("version" in result) clock.observe(result.version);
         tally.succeeded(op, node, result);
       });

@@ -1,7 +1,7 @@
 import type { NodeTimeouts, Transport } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
 import { classify, NodeCallError, worthRetrying } from "../shared/failure";
-import { isRefusal, refusal, type NodeApi, type Refusable, type RefusalCode } from "../shared/node-api";
+import { isRefusal, isRefusalCode, refusal, type NodeApi, type Refusable } from "../shared/node-api";
 import { withTimeout, type Schedule } from "../shared/quorum";
 import {
   NodePaths,
@@ -148,9 +148,9 @@ export class NodeClient {
     return this.call<T>(node, timeoutMs, true, async () => {
       const response = await this.namespace.getByName(node).fetch(`${ORIGIN}${path}`, init);
       if (response.ok) return response.json<T>();
-      const detail = await response.json<{ error?: { message?: string; refused?: RefusalCode } }>().catch(() => undefined);
+      const detail = await response.json<{ error?: { message?: string; refused?: unknown } }>().catch(() => undefined);
       const message = detail?.error?.message ?? `${node} answered ${response.status}`;
-      if (detail?.error?.refused !== undefined) return refusal(detail.error.refused, message);
+      if (isRefusalCode(detail?.error?.refused)) return refusal(detail.error.refused, message);
       throw new NodeCallError(node, { kind: "error", message });
     });
   }

@@ -1,9 +1,9 @@
 import type { Grant } from "../shared/access";
 import type { Entry } from "../shared/entry";
 import { isExpired } from "../shared/expiry";
+import { fullNodes } from "../shared/failure";
 import { QuorumError, requiredReplicas } from "../shared/quorum";
 import { formatVersion } from "../shared/version";
-import { NODE_FULL } from "../shared/wire";
 import { permit } from "./auth";
 import { admitted } from "./overload";
 import type { Cluster } from "./cluster";
@@ -134,7 +134,7 @@ export type Operation = "read" | "write" | "delete";
 
 /** The answer to a quorum not reached: 507 when full nodes refused, else a 503 that says how far it got. */
 export function quorumFailure(operation: Operation, error: QuorumError): HttpError {
-  const full = error.failures.filter((f) => f.reason.includes(NODE_FULL)).map((f) => f.node);
+  const full = fullNodes(error.failures);
   if (full.length > 0) return nodeFull(operation, error, full);
   const counts = `${error.acked} of ${error.replicas} replicas acknowledged; ${error.required} required`;
   const message =

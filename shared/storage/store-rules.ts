@@ -1,6 +1,7 @@
 import { supersedes, type Entry } from "../entry";
 import { isPurgeable } from "../expiry";
-import { NODE_FULL, type KeyedEntry } from "../wire";
+import { refusal, type Refusal } from "../node-api";
+import type { KeyedEntry } from "../wire";
 import { EntryCache, type CacheStats } from "./entry-cache";
 import { entryBytes } from "./entry-bytes";
 import type { Rows, StoreCounts } from "./rows";
@@ -43,7 +44,10 @@ export interface ReplicaStorage {
   readonly rowsRead: number;
 }
 
-/** A write refused because it would take the node past MAX_NODE_BYTES. Its message carries `NODE_FULL`. */
+/**
+ * A write refused because it would take the node past MAX_NODE_BYTES. The node
+ * turns it into a `node_full` refusal (durable/ring-node.ts); its message is for people.
+ */
 export class NodeFullError extends Error {
   override readonly name = "NodeFullError";
 
@@ -53,7 +57,21 @@ export class NodeFullError extends Error {
     readonly needed: number,
     readonly max: number,
   ) {
-    super(`${node} ${NODE_FULL}: it holds ${held} bytes, the write needs ${needed} more, MAX_NODE_BYTES is ${max}`);
+    super(`${node} is full: it holds ${held} bytes, the write needs ${needed} more, MAX_NODE_BYTES is ${max}`);
+  }
+}
+
+/**
+ * Runs a store write, answering a write past MAX_NODE_BYTES with the node's
+ * `node_full` refusal: a returned refusal crosses RPC with its code intact,
+ * where a thrown error would reach the router as message text only.
+ */
+export function refuseWhenFull<T>(apply: () => T): T | Refusal {
+  try {
+    return apply();
+  } catch (error) {
+    if (error instanceof NodeFullError) return refusal("node_full", error.message);
+    throw error;
   }
 }
 

@@ -1,5 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { config, del, expectError, get, put, replicaCopy, replicasOf } from "./helpers";
+import { api, apiWith, config, del, expectError, get, put, replicaCopy, replicasOf } from "./helpers";
 
 // Run with MAX_NODE_BYTES of about two large values (vitest project "node-full").
 const large = "x".repeat(100 * 1024);
@@ -19,6 +20,37 @@ describe("a full node", () => {
 
     await expectError(await get(second), 404, "not_found");
     expect(await (await get(first, "&r=all")).json()).toMatchObject({ value: large });
+    for (const node of owners) expect(await replicaCopy(node, second)).toMatchObject({ present: false });
+  });
+
+  // The full nodes return the refusal code node_full; none of these paths reads a message.
+  it("says node_full the same way through a batch, the fetch transport and a node's internal API", async () => {
+    const sorted = [...owners].sort();
+    const batched = await api("/s/batch?w=all", {
+      method: "POST",
+      body: JSON.stringify({ ops: [{ op: "put", key: second, value: large }] }),
+    });
+    expect(batched.status).toBe(200);
+    const [result] = ((await batched.json()) as { results: { status: number; body: { error: { code: string; nodes: string[] } } }[] })
+      .results;
+    expect(result).toMatchObject({ status: 507, body: { error: { code: "node_full" } } });
+    expect([...result!.body.error.nodes].sort()).toEqual(sorted);
+
+    const overHttp = await apiWith({ REPLICA_TRANSPORT: "fetch" }, "/s/key?w=all", {
+      method: "POST",
+      body: JSON.stringify({ key: second, value: large }),
+    });
+    const body = await expectError(overHttp, 507, "node_full");
+    expect([...(body.error.nodes as string[])].sort()).toEqual(sorted);
+
+    const version = { wall: Date.now(), logical: 0, writer: "t" };
+    const internal = await env.RING_NODE.getByName(owners[0]!).fetch("https://ring-node/d/write", {
+      method: "POST",
+      body: JSON.stringify({ key: second, value: JSON.stringify(large), version }),
+    });
+    expect(internal.status).toBe(507);
+    expect(await internal.json()).toMatchObject({ error: { code: "node_full", refused: "node_full" } });
+
     for (const node of owners) expect(await replicaCopy(node, second)).toMatchObject({ present: false });
   });
 
