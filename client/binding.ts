@@ -25,7 +25,11 @@ export interface RingKVStore {
 export function ringkvBinding(binding: RingKVBinding): RingKVStore {
   return {
     get: <T>(key: string, options?: ReadOptions) => call(() => binding.get(key, options) as Promise<GetResult<T> | null>),
-    put: (key, value, options) => call(() => binding.put(key, value, options)),
+    put: (key, value, options) => {
+      // Checked on this side too: some of what JSON cannot hold (a symbol, a class instance) cannot cross RPC either.
+      const invalid = RingKVError.invalidValue(value);
+      return invalid === undefined ? call(() => binding.put(key, value, options)) : Promise.reject(invalid);
+    },
     delete: (key, options) => call(() => binding.delete(key, options)),
   };
 }

@@ -1,3 +1,5 @@
+import { jsonValueProblem } from "./json-value";
+
 /**
  * The one error every ringkv call fails with, over HTTP (RingKVClient) or
  * through the service binding (`RingKVError.fromBinding`): the HTTP status, the
@@ -29,6 +31,15 @@ export class RingKVError extends Error {
     if (typeof error !== "object" || error === null) return new RingKVError(status, "http_error", `HTTP ${status} without an error body`);
     const { code, message, ...details } = error as Record<string, unknown>;
     return new RingKVError(status, String(code ?? "http_error"), String(message ?? `HTTP ${status}`), details);
+  }
+
+  /**
+   * The error ringkv answers a value JSON cannot carry unchanged with (400
+   * `invalid_value`), raised before the value is sent; undefined for a good value.
+   */
+  static invalidValue(value: unknown): RingKVError | undefined {
+    const problem = jsonValueProblem(value);
+    return problem === undefined ? undefined : new RingKVError(400, "invalid_value", `value is not JSON as given: ${problem}`);
   }
 
   /**

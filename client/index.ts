@@ -72,8 +72,14 @@ export class RingKVClient {
     }
   }
 
-  /** Stores `value` (any JSON value) under `key`. */
+  /**
+   * Stores `value` (any JSON value) under `key`. A value JSON would store
+   * changed (-0, NaN, Infinity, undefined, a function, a BigInt, a Date, a Map,
+   * a cycle...) is refused before anything is sent: RingKVError 400 `invalid_value`.
+   */
   put(key: string, value: unknown, options: PutOptions = {}): Promise<PutResult> {
+    const invalid = RingKVError.invalidValue(value);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const query = options.w === undefined ? "" : `?w=${encodeURIComponent(String(options.w))}`;
     const body = JSON.stringify({ key, value });
     const once = () => this.send<PutResult>("POST", query, body);

@@ -1,3 +1,4 @@
+import { jsonValueProblem } from "../client/json-value";
 import type { Limits } from "../shared/config";
 import { parseExpiry } from "../shared/expiry";
 import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
@@ -34,13 +35,17 @@ export function queryKey(query: Query): string | undefined {
   return key;
 }
 
-/** The arguments of the service binding's `put` to a WriteInput, checked as a request body is. */
+/**
+ * The arguments of the service binding's `put` to a WriteInput, checked as a
+ * request body is. The value is a JavaScript value, not JSON text: one that
+ * JSON.stringify would change or drop (-0, NaN, undefined, a BigInt, a Date...)
+ * is refused (`invalid_value`), never stored changed.
+ */
 export function writeFromValue(key: unknown, value: unknown, limits: Limits): WriteInput {
   const checked = checkKey(key, limits);
-  // JSON.stringify gives undefined for undefined, functions and symbols: no JSON value.
-  const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw badRequest("value must be a JSON value (not undefined or a function)", "missing_value");
-  return { key: checked, value: checkValue(text, limits) };
+  const problem = jsonValueProblem(value);
+  if (problem !== undefined) throw badRequest(`value is not JSON as given: ${problem}`, "invalid_value");
+  return { key: checked, value: checkValue(JSON.stringify(value), limits) };
 }
 
 /**

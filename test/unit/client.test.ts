@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { ringkvBinding } from "../../client/binding";
 import { RingKVClient, RingKVError } from "../../client/index";
+
+/** [1, <hole>, 3]: an array with a missing index (written out, a lint error). */
+function holed(): unknown[] {
+  const array: unknown[] = [];
+  array[0] = 1;
+  array[2] = 3;
+  return array;
+}
 
 /** RingKVClient against a fake fetch: what it sends, what it returns, what it throws, when it retries. */
 interface Sent {
@@ -132,6 +141,41 @@ describe("RingKVClient", () => {
   it("reads an answer that is not JSON (a proxy's error page) as http_error with its status", async () => {
     const { client } = fake([new Response("<html>bad gateway</html>", { status: 502 })]);
     await expect(client.put("k", 1)).rejects.toMatchObject({ status: 502, code: "http_error" });
+  });
+
+  it("refuses a value JSON would store changed with 400 invalid_value, sending nothing", async () => {
+    const { client, sent } = fake([]);
+    for (const value of [-0, NaN, Infinity, undefined, () => 1, 1n, { when: new Date(0) }, holed()]) {
+      const error = await client.put("k", value).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RingKVError);
+      expect(error).toMatchObject({
+        status: 400,
+        code: "invalid_value",
+        message: expect.stringMatching(/^value is not JSON as given: value/),
+      });
+    }
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("ringkvBinding", () => {
+  it("refuses a value JSON would store changed before calling the binding", async () => {
+    const calls: unknown[] = [];
+    const binding = {
+      get: async () => null,
+      put: async (key: string, value: unknown) => (calls.push(value), { key, version: "1.0.w", acked: 2, required: 2 }),
+      delete: async (key: string) => ({ key, deleted: true as const, version: "1.0.w", acked: 2, required: 2 }),
+    };
+    const kv = ringkvBinding(binding);
+    await expect(kv.put("k", { n: NaN })).rejects.toMatchObject({
+      status: 400,
+      code: "invalid_value",
+      message: expect.stringContaining("value.n is NaN"),
+    });
+    await expect(kv.put("k", Symbol("s"))).rejects.toBeInstanceOf(RingKVError);
+    expect(calls).toEqual([]);
+    expect(await kv.put("k", { n: 1 })).toMatchObject({ version: "1.0.w" });
+    expect(calls).toEqual([{ n: 1 }]);
   });
 });
 
