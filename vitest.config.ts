@@ -39,6 +39,9 @@ const testVars = {
   PUSH_PULL_INTERVAL_MS: String(PERIOD * 30),
   JOIN_RETRY_MS: String(PERIOD * 2),
   DEAD_MEMBER_RETENTION_MS: String(PERIOD * 3600),
+  // A dead node keeps its place on the ring through any test that does not step this far;
+  // test/integration/membership/grace.test.ts (project "grace") lets a grace end.
+  DEAD_NODE_GRACE_MS: String(PERIOD * 100),
   REPAIR_INTERVAL_MS: String(PERIOD * 10),
   // Long enough that only a replica's view digest makes a router refresh early.
   MEMBERSHIP_TTL_MS: "600000",
@@ -86,7 +89,9 @@ export default defineConfig({
         "test/integration/read-repair-chance.test.ts",
         "test/integration/node-full.test.ts",
         "test/integration/binding/**",
+        "test/integration/membership/grace.test.ts",
       ]),
+      workersProject("grace", ["test/integration/membership/grace.test.ts"], { DEAD_NODE_GRACE_MS: String(PERIOD * 12) }),
       // Every read a SQLite lookup: the data path, rebalancing and a graceful leave with no cache.
       workersProject(
         "no-cache",

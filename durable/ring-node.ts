@@ -9,11 +9,14 @@ import type { Envelope, MembershipEvent } from "../shared/swim";
 import { isRefusal, refusal, type NodeApi, type Refusable, type Refusal } from "../shared/node-api";
 import { NodeCallError } from "../shared/failure";
 import { timers } from "../shared/timers";
-import { ringMembers, viewDigest } from "../shared/view";
+import { ringDigest, ringMembers } from "../shared/view";
 import type {
   AntiEntropyReply,
   BatchItem,
   BatchReply,
+  CatchUpPage,
+  CatchUpPart,
+  HintReply,
   ListReply,
   Fault,
   KeyedEntry,
@@ -27,6 +30,8 @@ import type {
 } from "../shared/wire";
 import { nodePage } from "../shared/listing";
 import { checkBatchItems, runBatch } from "./batch";
+import { CatchUpRun } from "./catch-up";
+import { HintStore } from "./hints";
 import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch } from "./fault-switch";
 import { GroupCommit } from "./group-commit";
@@ -44,8 +49,15 @@ const LIST_SCAN_SLACK = 1000;
 /** Drain rounds a graceful leave makes while late writes keep some keys here. */
 const LEAVE_ROUNDS = 3;
 
+/** Rows of its store a node reads for one catch-up page of another's keys; hints per page and per handoff call. */
+const CATCH_UP_SCAN = 512;
+const HINT_PAGE = 256;
+/** Pages a catch-up pulls, and hint pages a node hands over, per wake: bounds the alarm's work between SWIM timers. */
+const CATCH_UP_PAGES = 8;
+const HINT_PAGES = 4;
+
 /** The periodic jobs multiplexed on the object's one alarm. */
-type Job = "period" | "swim" | "repair" | "rebalance";
+type Job = "period" | "swim" | "repair" | "rebalance" | "catch-up";
 
 /**
  * One node of the ring: a replica of every key whose preference list names it,
@@ -63,6 +75,8 @@ type Job = "period" | "swim" | "repair" | "rebalance";
 export class RingNode extends DurableObject<Env> implements NodeApi {
   private readonly config: ClusterConfig;
   private readonly store: ReplicaStore;
+  private readonly hints: HintStore;
+  private readonly catchUp: CatchUpRun;
   private readonly faults: FaultSwitch;
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
@@ -72,6 +86,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private readonly logger: Logger;
   private ring: Ring | undefined;
   private digest = "";
+  private askedRing: { digest: string; ring: Ring } | undefined;
 
   /** The name the router addressed this object by: its ring member name. */
   readonly name: string;
@@ -84,8 +99,15 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     // Reads the stored counts only: the entries stay in SQLite until asked for.
     const { cacheBytes, maxNodeBytes } = this.config.storage;
     this.store = new ReplicaStore(ctx.storage, { node: this.name, cacheBytes, maxBytes: maxNodeBytes });
+    this.hints = new HintStore(ctx.storage.sql);
     this.scheduler = new AlarmScheduler(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
+    this.catchUp = new CatchUpRun({
+      kv: ctx.storage.kv,
+      pull: (peer, part, after) => this.peerClient().catchUpPage(peer, this.ring?.members ?? [], part, after),
+      apply: (entries) => void this.store.applyAll(entries),
+      wallNow: Date.now,
+    });
     this.gossip = new SwimHost({
       self: this.name,
       config: this.config.swim,
@@ -95,6 +117,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       link: (envelope, timeoutMs) => this.link(envelope, timeoutMs),
       canReach: (peer) => this.faults.canReach(peer),
       onChange: (events) => this.membershipChanged(events),
+      onDeathRefuted: () => this.beginCatchUp("recovering"),
     });
     this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
     this.commits = new GroupCommit(
@@ -113,7 +136,12 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (refused) return refused;
     // Queued writes go first, so that none waits behind this read for the timer.
     this.commits.flush();
-    return { entry: this.store.get(key) ?? null, digest: this.digest };
+    return { entry: this.store.get(key) ?? null, ...this.replyFlags() };
+  }
+
+  /** What every data reply carries: the view digest, and whether this node is still catching up. */
+  private replyFlags(): { digest: string; catchingUp?: true } {
+    return this.catchUp.active ? { digest: this.digest, catchingUp: true } : { digest: this.digest };
   }
 
   /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
@@ -133,7 +161,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       writeMany: (writes: readonly KeyedEntry[]) => this.applyWrites(writes),
       flush: () => this.commits.flush(),
     };
-    return { results: runBatch(items, host), digest: this.digest };
+    return { results: runBatch(items, host), ...this.replyFlags() };
   }
 
   /** A page of a listing: this node's keys after `after` with `prefix` (see shared/listing.ts). */
@@ -159,7 +187,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private applyWrites(writes: readonly KeyedEntry[]): WriteReply[] {
     if (!this.gossip.active) throw new Error(`${this.name} is not a member of the cluster`);
     const applied = this.store.applyEach(writes);
-    return writes.map(({ key }, i) => ({ applied: applied[i]!, version: this.store.get(key)!.version, digest: this.digest }));
+    const flags = this.replyFlags();
+    return writes.map(({ key }, i) => ({ applied: applied[i]!, version: this.store.get(key)!.version, ...flags }));
   }
 
   async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {
@@ -170,6 +199,45 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     }
     const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
     return refused ?? refuseWhenFull(() => ({ received: entries.length, applied: this.store.applyAll(entries) }));
+  }
+
+  /** Keeps a write for `target`, a home replica of `key` that is down (see durable/hints.ts). */
+  async hint(target: string, key: string, entry: Entry): Promise<Refusable<HintReply>> {
+    requireKey(key);
+    requireKey(target);
+    if (!isEntry(entry)) throw new TypeError("hint: malformed entry");
+    if (target === this.name) throw new TypeError("hint: a node does not hold hints for itself");
+    const refused = await this.admitData();
+    if (refused !== undefined) return refused;
+    const room = this.config.storage.maxNodeBytes - this.store.databaseSize;
+    return { held: this.hints.add(target, key, entry, room), digest: this.digest };
+  }
+
+  /** A page of what `target`, catching up, should have from this node (see shared/catch-up.ts). */
+  async catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpPage>> {
+    requireKey(target);
+    if (!Array.isArray(ring) || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
+      throw new TypeError("catchUpPage: expected the target's ring members and a key to start after");
+    }
+    const refused = this.admitPeer(target);
+    if (refused !== undefined) return refused;
+    this.commits.flush();
+    if (part === "hints") {
+      const entries = this.hints.page(target, after, HINT_PAGE);
+      return { entries, next: entries.length === HINT_PAGE ? entries[entries.length - 1]!.key : null };
+    }
+    if (part !== "replicas") throw new TypeError("catchUpPage: part must be hints or replicas");
+    const theirs = this.ringOf(ring);
+    const scanned = this.store.entriesAfter(after, CATCH_UP_SCAN);
+    const entries = scanned.filter(({ key }) => theirs.preferenceList(key).includes(target));
+    return { entries, next: scanned.length === CATCH_UP_SCAN ? scanned[scanned.length - 1]!.key : null };
+  }
+
+  /** A ring of `members`, kept while the same members ask: a catch-up pass asks page after page. */
+  private ringOf(members: readonly string[]): Ring {
+    const digest = ringDigest([...members].sort());
+    if (this.askedRing?.digest !== digest) this.askedRing = { digest, ring: this.buildRing(members) };
+    return this.askedRing.ring;
   }
 
   /**
@@ -216,7 +284,9 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   async membership(): Promise<Refusable<MembershipReply>> {
     const refused = this.faults.admitPeer(this.name, undefined);
     if (refused) return refused;
-    return { node: this.name, members: this.gossip.active ? this.gossip.members() : [], digest: this.digest };
+    if (!this.gossip.active) return { node: this.name, members: [], digest: this.digest };
+    this.refreshRing();
+    return { node: this.name, members: this.gossip.members(), ring: this.ring?.members ?? [], digest: this.digest };
   }
 
   /** Joins the cluster through `introducers` (an operator adding this node). */
@@ -226,6 +296,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     await this.gossip.join(introducers);
     // A node that was never started, or had left, has no periods or repair scheduled yet.
     this.start();
+    // It may hold nothing of its ranges yet: it reads for no quorum until it has pulled them.
+    this.beginCatchUp("joining");
     return this.ownStats();
   }
 
@@ -238,7 +310,10 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   async leave(): Promise<Refusable<LeaveResult>> {
     const refused = this.faults.admitPeer(this.name, undefined);
     if (refused) return refused;
-    const without = this.buildRing(ringMembers(this.gossip.members()).filter((name) => name !== this.name));
+    this.refreshRing();
+    const without = this.buildRing((this.ring?.members ?? []).filter((name) => name !== this.name));
+    // Hints this node holds become its entries, so the drain hands them to the ring too.
+    this.absorbHints(() => true);
     // Writes still arrive while the keys are shipped (routers with an older view,
     // read repair finishing in the background); they keep their keys here, so
     // drain again while each round makes progress.
@@ -258,6 +333,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     this.scheduler.jobs.cancel("period");
     this.scheduler.jobs.cancel("repair");
     this.scheduler.jobs.cancel("rebalance");
+    this.scheduler.jobs.cancel("catch-up");
     this.arm();
     return { left: true, handedOff, stats: this.ownStats() };
   }
@@ -293,6 +369,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
         rowsRead: this.store.rowsRead,
       },
       fault: this.faults.current,
+      hints: hintCounts(this.hints.byTarget()),
+      catchUp: this.catchUp.progress,
       groupCommit: this.commits.stats,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
       digest: this.digest,
@@ -316,12 +394,17 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return this.ownStats();
   }
 
-  /** Back from a crash: rejoin through the members it last knew, refute, and catch up by repair. */
+  /**
+   * Back from a crash: rejoin through the members it last knew and refute. The
+   * others may have declared it dead meanwhile and written to hints for it, so
+   * it catches up before its reads count again.
+   */
   private async recover(): Promise<void> {
     const introducers = this.gossip
       .members()
       .filter((m) => m.name !== this.name && m.state !== "left")
       .map((m) => m.name);
+    this.beginCatchUp("recovering");
     await this.join(introducers);
     this.scheduler.jobs.set("repair", this.scheduler.now());
     this.arm();
@@ -359,6 +442,12 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (jobs.includes("repair") && running) this.scheduler.jobs.set("repair", now + this.config.repairIntervalMs);
 
     if (period || jobs.includes("swim")) await this.attempt("swim", () => this.gossip.wake(period));
+    if (period && running) {
+      // A dead member's grace may have ended: the ring is rebuilt without it (and rebalanced).
+      this.refreshRing();
+      await this.attempt("hints", () => this.handOverHints());
+    }
+    if (jobs.includes("catch-up") || (period && this.catchUp.active)) await this.attempt("catch-up", () => this.catchUpStep());
     if (jobs.includes("rebalance")) {
       // One batch per wake, so probes and SWIM timers run between batches. A
       // failed batch is retried a period later.
@@ -370,6 +459,79 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (jobs.includes("repair")) await this.attempt("repair", () => this.sweepStep());
   }
 
+  /** Starts (or widens) this node's catch-up pass, and runs its first step at once. */
+  private beginCatchUp(reason: "joining" | "recovering"): void {
+    this.catchUp.begin(reason, this.peers());
+    this.logger.log("info", "catch_up_started", { reason });
+    this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now());
+    this.arm();
+  }
+
+  /** A few pages of the catch-up pass; while pages remain, the next step is due at once. */
+  private async catchUpStep(): Promise<void> {
+    if (!this.gossip.active || !this.catchUp.active) return;
+    const done = await this.catchUp.step(this.peers(), CATCH_UP_PAGES);
+    if (done) {
+      this.logger.log("info", "caught_up", {});
+      return;
+    }
+    // A peer that failed is retried a period later; otherwise the pass goes on now.
+    this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now() + this.config.swim.protocolPeriodMs / 4);
+  }
+
+  /**
+   * The other members on this node's ring: the peers a catch-up pulls from.
+   * Dead ones within their grace included: this node's own verdicts may be the
+   * stale ones (it was the one cut off), so only a peer off the ring is skipped.
+   */
+  private peers(): string[] {
+    return (this.ring?.members ?? []).filter((n) => n !== this.name);
+  }
+
+  /**
+   * Hands held hints to their replicas that are back (alive or suspect), a few
+   * pages per period, deleting each once confirmed. Hints for a replica no
+   * longer on the ring (its grace ended, or it left) become this node's
+   * entries, and the sweep takes them to the key's replicas.
+   */
+  private async handOverHints(): Promise<void> {
+    const targets = [...this.hints.byTarget().keys()];
+    if (targets.length === 0) return;
+    const onRing = new Set(this.ring?.members ?? []);
+    const states = new Map(this.gossip.members().map((m) => [m.name, m.state]));
+    if (this.absorbHints((target) => !onRing.has(target)) > 0) this.rebalanceSoon();
+    const back = targets.filter((t) => onRing.has(t) && (states.get(t) === "alive" || states.get(t) === "suspect"));
+    const peers = this.peerClient();
+    await Promise.all(
+      back.map(async (target) => {
+        for (let i = 0; i < HINT_PAGES; i++) {
+          const page = this.hints.page(target, "", HINT_PAGE);
+          if (page.length === 0) return;
+          try {
+            await peers.applyEntries(target, page);
+          } catch {
+            return; // Not reachable yet, though not declared dead: the next period tries again.
+          }
+          this.hints.confirm(target, page);
+          if (page.length < HINT_PAGE) return;
+        }
+      }),
+    );
+  }
+
+  /** Moves the hints of the targets `absorb` picks into this node's store; returns how many moved. */
+  private absorbHints(absorb: (target: string) => boolean): number {
+    let moved = 0;
+    for (const target of [...this.hints.byTarget().keys()].filter(absorb)) {
+      for (let page = this.hints.page(target, "", HINT_PAGE); page.length > 0; page = this.hints.page(target, "", HINT_PAGE)) {
+        this.store.applyAll(page);
+        this.hints.confirm(target, page);
+        moved += page.length;
+      }
+    }
+    return moved;
+  }
+
   /** One batch of the sweep over this node's keys; true when it finished a pass. */
   private async sweepStep(): Promise<boolean> {
     if (this.ring === undefined) return true;
@@ -377,7 +539,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   }
 
   /** Runs a job, logging rather than throwing: the alarm must not enter the platform's retry loop. */
-  private async attempt<T>(job: Job, run: () => Promise<T>): Promise<T | undefined> {
+  private async attempt<T>(job: Job | "hints", run: () => Promise<T>): Promise<T | undefined> {
     try {
       return await run();
     } catch (error) {
@@ -424,20 +586,24 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       this.events.add({ member, type, incarnation, at: Date.now() });
       this.logger.log(type === "dead" || type === "suspect" ? "warn" : "info", type, { member, incarnation });
     }
-    const before = this.digest;
     this.refreshRing();
-    if (this.digest === before) return;
-    // Coalesce a burst of changes (a join gossiped by several members) into one sweep.
-    this.rebalancer.restartSweep();
-    this.scheduler.jobs.setEarliest("rebalance", this.scheduler.now() + this.config.swim.protocolPeriodMs);
   }
 
+  /** Rebuilds the ring when its members changed (a join, a leave, a grace that ended), and rebalances. */
   private refreshRing(): void {
-    const members = this.gossip.members();
-    const digest = viewDigest(members);
+    const members = ringMembers(this.gossip.members(), { now: this.scheduler.now(), graceMs: this.config.deadNodeGraceMs });
+    const digest = ringDigest(members);
     if (digest === this.digest && this.ring !== undefined) return;
+    const changed = this.ring !== undefined;
     this.digest = digest;
-    this.ring = this.buildRing(ringMembers(members));
+    this.ring = this.buildRing(members);
+    if (changed) this.rebalanceSoon();
+  }
+
+  /** Coalesces a burst of changes (a join gossiped by several members) into one sweep a period later. */
+  private rebalanceSoon(): void {
+    this.rebalancer.restartSweep();
+    this.scheduler.jobs.setEarliest("rebalance", this.scheduler.now() + this.config.swim.protocolPeriodMs);
   }
 
   private buildRing(members: readonly string[]): Ring {
@@ -452,7 +618,9 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return replies;
   }
 
-  private peerClient(): PeerClient {
+  private peerClient(): PeerClient & {
+    catchUpPage(peer: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<CatchUpPage>;
+  } {
     const call = async <T>(peer: string, fn: (node: NodeApi) => Promise<Refusable<T>>): Promise<T> => {
       if (!this.faults.canReach(peer)) throw new NodeCallError(peer, { kind: "partitioned", message: `${peer} unreachable` });
       // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
@@ -463,6 +631,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return {
       antiEntropy: (peer, items) => call(peer, (node) => node.antiEntropy(items, this.name)),
       applyEntries: (peer, entries) => call(peer, (node) => node.applyEntries(entries, this.name)),
+      catchUpPage: (peer, ring, part, after) => call(peer, (node) => node.catchUpPage(this.name, ring, part, after)),
     };
   }
 
@@ -487,6 +656,18 @@ function ownName(ctx: DurableObjectState): string {
 }
 
 const NAME_KEY = "name";
+
+function hintCounts(byTarget: ReadonlyMap<string, { entries: number; bytes: number }>): NodeStats["hints"] {
+  let entries = 0;
+  let bytes = 0;
+  const replicas: Record<string, { entries: number; bytes: number }> = {};
+  for (const [target, count] of byTarget) {
+    entries += count.entries;
+    bytes += count.bytes;
+    replicas[target] = count;
+  }
+  return { entries, bytes, byReplica: replicas };
+}
 
 function requireKey(key: unknown): asserts key is string {
   if (typeof key !== "string" || key.length === 0) throw new TypeError("key must be a non-empty string");

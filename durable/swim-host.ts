@@ -17,6 +17,8 @@ export interface SwimHostDeps {
   readonly canReach: (peer: string) => boolean;
   /** Told of every batch of membership changes, after the snapshot is persisted. */
   readonly onChange: (events: readonly MembershipEvent[]) => void;
+  /** Told when this node answered a verdict of its own death: the others wrote to hints for it meanwhile. */
+  readonly onDeathRefuted: () => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface SwimHostDeps {
 export class SwimHost {
   private member: SwimMember | undefined;
   private persistedIncarnation = -1;
+  private deathsRefuted = 0;
 
   constructor(private readonly deps: SwimHostDeps) {
     const snapshot = deps.kv.get<SwimSnapshot>(SNAPSHOT_KEY);
@@ -148,6 +151,10 @@ export class SwimHost {
     const events = member.drainEvents();
     if (events.length > 0 || member.incarnation !== this.persistedIncarnation) this.persist();
     if (events.length > 0) this.deps.onChange(events);
+    if (member.deathsRefuted > this.deathsRefuted) {
+      this.deathsRefuted = member.deathsRefuted;
+      this.deps.onDeathRefuted();
+    }
   }
 
   private persist(): void {

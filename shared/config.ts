@@ -58,6 +58,11 @@ export interface ClusterConfig {
   readonly swim: SwimConfig;
   /** How long a router isolate trusts the membership view it fetched from a node. */
   readonly membershipTtlMs: number;
+  /**
+   * How long a node SWIM declared dead keeps its place on the ring (its writes go
+   * to hints meanwhile) before it is dropped and its keys re-replicated.
+   */
+  readonly deadNodeGraceMs: number;
   /** Anti-entropy: how often a node compares a batch of its keys with their other replicas. */
   readonly repairIntervalMs: number;
   readonly repairBatch: number;
@@ -106,6 +111,7 @@ export const CONFIG_VARS = [
   "PUSH_PULL_INTERVAL_MS",
   "JOIN_RETRY_MS",
   "DEAD_MEMBER_RETENTION_MS",
+  "DEAD_NODE_GRACE_MS",
   "LIFEGUARD",
 ] as const;
 
@@ -143,6 +149,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     throw new ConfigError(`REPLICA_TRANSPORT must be "rpc" or "fetch", got ${JSON.stringify(transport)}`);
   }
   const readOrder = vars.READ_ORDER ?? "latency";
+  const swim = parseSwim(vars);
   if (readOrder !== "latency" && readOrder !== "ring") {
     throw new ConfigError(`READ_ORDER must be "latency" or "ring", got ${JSON.stringify(readOrder)}`);
   }
@@ -178,8 +185,9 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     faultsEnabled: boolean(vars, "FAULTS_ENABLED", false),
     adminToken: token as string | undefined,
     access: checked(() => parseAccess(vars, token as string | undefined)),
-    swim: parseSwim(vars),
+    swim,
     membershipTtlMs: integer(vars, "MEMBERSHIP_TTL_MS", 1000, 0, 3_600_000),
+    deadNodeGraceMs: deadNodeGrace(vars, swim),
     repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
     repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
     tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 3_600_000, 365 * 86_400_000),
@@ -190,6 +198,15 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
       maxNodeBytes: integer(vars, "MAX_NODE_BYTES", 9 * GiB, 1, 10_000_000_000),
     },
   };
+}
+
+/** The grace must end before SWIM forgets the dead member, or the node would leave the ring unnoticed. */
+function deadNodeGrace(vars: ConfigVars, swim: SwimConfig): number {
+  const graceMs = integer(vars, "DEAD_NODE_GRACE_MS", 600_000, 0, 30 * 86_400_000);
+  if (graceMs >= swim.deadRetentionMs) {
+    throw new ConfigError(`DEAD_NODE_GRACE_MS (${graceMs}) must be less than DEAD_MEMBER_RETENTION_MS (${swim.deadRetentionMs})`);
+  }
+  return graceMs;
 }
 
 function speculativeRetry(raw: unknown): SpeculativeRetry {

@@ -14,7 +14,11 @@ export type FailureKind =
   /** A transient platform failure (`.retryable`), such as a reset object or a broken stub. */
   | "transient"
   /** Anything else: an exception in the node's code, a malformed reply. */
-  | "error";
+  | "error"
+  /** The router's view says SWIM declared it dead: it is not asked, and its writes go to hints. */
+  | "dead"
+  /** It answered, but is still catching up: a read answer that does not count toward the quorum. */
+  | "catching_up";
 
 export interface Failure {
   readonly kind: FailureKind;
@@ -93,7 +97,28 @@ export const FAILURE_HTTP: Readonly<Record<FailureKind, { readonly internal: Htt
   transient: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
   node_full: { internal: { status: 507, code: "node_full" }, operator: { status: 507, code: "node_full" } },
   error: { internal: { status: 500, code: "internal_error" }, operator: { status: 503, code: "node_unreachable" } },
+  dead: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
+  catching_up: { internal: { status: 503, code: "node_down" }, operator: { status: 503, code: "node_unreachable" } },
 };
+
+/**
+ * Whether a write that failed this way may have missed the replica, so a hint
+ * should carry it there later. A refusal for membership (it left) or room is
+ * not: that replica will never take the write.
+ */
+export function worthHinting(failure: Failure): boolean {
+  return HINTED.has(failure.kind);
+}
+
+const HINTED: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  "dead",
+  "timeout",
+  "crashed",
+  "partitioned",
+  "down",
+  "overloaded",
+  "transient",
+]);
 
 /** An admin route relaying one replica's internal API: any failure is a bad gateway. */
 export const PROXY_FAILURE: HttpFailure = { status: 502, code: "replica_unavailable" };

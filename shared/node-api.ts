@@ -15,7 +15,10 @@ import type {
   ApplyEntriesReply,
   BatchItem,
   BatchReply,
+  CatchUpPage,
+  CatchUpPart,
   Fault,
+  HintReply,
   KeyedEntry,
   KeyVersion,
   LeaveResult,
@@ -76,11 +79,19 @@ export interface NodeApi {
   batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>>;
   /** This node's keys after `after` with `prefix`, until `limit` live ones (a page of a listing). */
   list(prefix: string, after: string, limit: number): Promise<Refusable<ListReply>>;
+  /** Keeps a write for `target`, a home replica that is down, and hands it over when it is back. */
+  hint(target: string, key: string, entry: Entry): Promise<Refusable<HintReply>>;
   /** Bulk apply, from anti-entropy and handoff; `from` is the sending node, if any. */
   applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>>;
   // ---- peers ---------------------------------------------------------------
   /** Anti-entropy: a peer's versions of some keys against ours. */
   antiEntropy(items: readonly KeyVersion[], from: string): Promise<Refusable<AntiEntropyReply>>;
+  /**
+   * A page of what this node holds that `target` should have: its hints for
+   * `target`, or its entries whose preference list under `ring` (the target's
+   * ring members) names `target`. How a node joining or coming back catches up.
+   */
+  catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpPage>>;
   /** A SWIM message; the replies addressed to the sender, or null when a fault drops it. */
   swim(envelope: Envelope): Promise<Envelope[] | null>;
   // ---- membership (the router, operators) ----------------------------------

@@ -111,6 +111,22 @@ export class Ring {
     return this.preferences[this.tokenIndex(murmur3(key))]!;
   }
 
+  /**
+   * Up to `count` distinct members clockwise from the key, its preference list
+   * first: where a write goes as a hint when a replica is down (Dynamo's
+   * extended preference list). Walks the tokens, so it is for the rare write
+   * that needs it, not for every request.
+   */
+  successors(key: string, count: number): string[] {
+    const picked = new Set<string>();
+    const total = this.tokens.length;
+    const start = total === 0 ? 0 : this.tokenIndex(murmur3(key));
+    for (let i = 0; i < total && picked.size < count; i++) {
+      picked.add(this.preferences[(start + i) % total]![0]!);
+    }
+    return [...picked];
+  }
+
   /** Index of the first token at or clockwise after `hash`, wrapping past the top of the ring. */
   private tokenIndex(hash: number): number {
     const tokens = this.tokens;

@@ -2,6 +2,7 @@
  * What travels between the router and the ring nodes. Both transports (Workers
  * RPC and the node's internal HTTP API) carry exactly these shapes.
  */
+import type { CatchUpProgress } from "./catch-up";
 import type { Entry } from "./entry";
 import type { RefusalCode } from "./node-api";
 import type { RecentEvent } from "./recent-events";
@@ -16,6 +17,11 @@ export interface ReadReply {
   /** `null` when this replica has never seen the key. */
   readonly entry: Entry | null;
   readonly digest: string;
+  /**
+   * Set while the node is catching up (joining, or back after being declared
+   * dead): it may lack writes, so its answer does not count toward a read quorum.
+   */
+  readonly catchingUp?: true;
 }
 
 export interface WriteReply {
@@ -24,13 +30,34 @@ export interface WriteReply {
   /** The version the replica holds for the key after the write. */
   readonly version: Version;
   readonly digest: string;
+  /** As on `ReadReply`: a write to a node catching up counts, but the router learns to read it last. */
+  readonly catchingUp?: true;
 }
+
+/** A write kept for a replica that is down, to be handed to it when it is back (see durable/hints.ts). */
+export interface HintReply {
+  /** False when the holder refused it for lack of room; the replica's catch-up brings the write instead. */
+  readonly held: boolean;
+  readonly digest: string;
+}
+
+/** One page of what a peer holds that a node catching up should have (see shared/catch-up.ts). */
+export interface CatchUpPage {
+  readonly entries: readonly KeyedEntry[];
+  /** Where the next page starts; null when this part is done. */
+  readonly next: string | null;
+}
+
+/** Which of a peer's holdings a catch-up page reads: its hints for the node, or its replicas of the node's keys. */
+export type CatchUpPart = "hints" | "replicas";
 
 /** A node's membership view, as the router fetches it. */
 export interface MembershipReply {
   readonly node: string;
   readonly members: readonly MemberStatus[];
-  /** Digest of which members are on the ring (see `viewDigest`). */
+  /** The members on this node's ring, sorted: dead members within their grace included (see `ringMembers`). */
+  readonly ring?: readonly string[];
+  /** `ringDigest` of `ring`. */
   readonly digest: string;
 }
 
@@ -65,6 +92,14 @@ export interface NodeStats {
   readonly keys: number;
   readonly tombstones: number;
   readonly fault: Fault;
+  /** Writes this node keeps for replicas that were down (durable/hints.ts), in all and by replica. */
+  readonly hints: {
+    readonly entries: number;
+    readonly bytes: number;
+    readonly byReplica: Readonly<Record<string, { readonly entries: number; readonly bytes: number }>>;
+  };
+  /** Set while the node is joining or recovering: its reads count toward no quorum until it has caught up. */
+  readonly catchUp: CatchUpProgress | null;
   /** Client and repair writes applied since the object started, and the commits they took (group commit). */
   readonly groupCommit: { readonly writes: number; readonly commits: number };
   /** Where the node's data lives: its database's bytes, its rows, its cache (see docs/architecture.md). */
@@ -126,6 +161,8 @@ export type BatchItemReply =
 export interface BatchReply {
   readonly results: readonly BatchItemReply[];
   readonly digest: string;
+  /** As on `ReadReply`: this node's read results do not count toward their quorums. */
+  readonly catchingUp?: true;
 }
 
 /** One node's answer for a page of a listing (`GET /s/keys`): see shared/listing.ts. */

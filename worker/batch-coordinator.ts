@@ -39,7 +39,8 @@ export async function coordinateBatch(
   const { membership, replicas, clock } = deps;
   const view = await membership.view();
   const items: BatchItem[] = ops.map((op) => toItem(op, () => clock.next()));
-  const owners = ops.map((op) => (op.op === "get" ? view.readOrder(op.key) : view.ring.preferenceList(op.key)));
+  const behind = deps.catchingUp?.current();
+  const owners = ops.map((op) => (op.op === "get" ? view.readOrder(op.key, behind) : view.ring.preferenceList(op.key)));
   const tally = new BatchTally<BatchItemReply>(
     owners.map((nodes) => nodes.length),
     ops.map((op) => (op.op === "get" ? levels.r : levels.w)),
@@ -48,10 +49,13 @@ export async function coordinateBatch(
     try {
       const reply = await withTimeout(replicas.batch(node, share.items), deps.replicaTimeoutMs, deps.schedule);
       membership.observe(reply.digest);
+      deps.catchingUp?.heard(node, reply.catchingUp === true);
       share.ops.forEach((op, j) => {
         const result = reply.results[j];
         if (result === undefined) return tally.failed(op, node, "no result");
         if ("error" in result) return tally.failed(op, node, result.error, isRefusalCode(result.refused) ? result.refused : "error");
+        // A node catching up may lack acknowledged writes: its reads count toward no quorum (its writes do).
+        if (reply.catchingUp === true && "entry" in result) return tally.failed(op, node, `${node} is catching up`, "catching_up");
         if ("version" in result) clock.observe(result.version);
         tally.succeeded(op, node, result);
       });

@@ -2,6 +2,7 @@ import { parseConfig, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
 import type { Admission } from "../shared/admission";
 import { timers } from "../shared/timers";
+import { CatchingUpNodes } from "./catching-up";
 import { Coordinator } from "./coordinator";
 import { GossipMembership, type MembershipSource } from "./membership";
 import { routerAdmission } from "./overload";
@@ -55,6 +56,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     replicaTimeoutMs: config.replicaTimeoutMs,
     readRepairChance: config.readRepairChance,
     latency: new ReplicaLatency(config.speculativeRetry, config.replicaTimeoutMs, Date.now, config.readOrder),
+    catchingUp: new CatchingUpNodes(Date.now),
   });
   const admission = routerAdmission(config.replicaTimeoutMs, timers);
   return { config, membership, nodes, coordinator, admission };

@@ -1,11 +1,15 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
+import { classify, NodeCallError, worthHinting } from "../shared/failure";
+import { fallbackFor } from "../shared/fallback";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import type { BatchItem, BatchReply } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import { coordinateBatch, type BatchOp, type BatchOutcome } from "./batch-coordinator";
 import type { MembershipSource } from "./membership";
+import type { CatchingUpNodes } from "./catching-up";
+import type { MembershipView } from "./membership";
 import type { ReadLatency } from "./read-order";
-import type { ReadReply, WriteReply } from "../shared/wire";
+import type { HintReply, ReadReply, WriteReply } from "../shared/wire";
 
 /** The replica calls the coordinator makes: `NodeClient` in production, a fake in unit specs. */
 export interface ReplicaClient {
@@ -13,6 +17,8 @@ export interface ReplicaClient {
   write(node: string, key: string, entry: Entry): Promise<WriteReply>;
   /** One node's share of a client batch, in one call. */
   batch(node: string, items: readonly BatchItem[]): Promise<BatchReply>;
+  /** Asks `holder` to keep a write for `target`, a home replica that is down, until it is back. */
+  hint(holder: string, target: string, key: string, entry: Entry): Promise<HintReply>;
 }
 
 export interface CoordinatorDeps {
@@ -25,6 +31,8 @@ export interface CoordinatorDeps {
   readonly readRepairChance: number;
   /** Latency-aware read order and speculative reads; without it, reads follow the membership's order and never speculate. */
   readonly latency?: ReadLatency | undefined;
+  /** Replicas that said they are catching up; without it, none is known to be. */
+  readonly catchingUp?: CatchingUpNodes | undefined;
 }
 
 /** Work that may finish after the response: the request's `ctx.waitUntil`. */
@@ -62,7 +70,8 @@ export class Coordinator {
   private async readOnce(key: string, required: number, background: Background): Promise<ReadResult> {
     const { membership, replicas, clock, latency } = this.deps;
     const view = await membership.view();
-    const nodes = latency?.readOrder(view, key) ?? view.readOrder(key);
+    const behind = this.deps.catchingUp?.current();
+    const nodes = latency?.readOrder(view, key, behind) ?? view.readOrder(key, behind);
     const everyReplica = this.deps.random() < this.deps.readRepairChance;
     const { replies, settled } = await gather({
       nodes,
@@ -71,6 +80,9 @@ export class Coordinator {
       call: async (node) => {
         const reply = await replicas.read(node, key);
         membership.observe(reply.digest);
+        this.heard(node, reply.catchingUp === true);
+        // It may lack acknowledged writes: its answer cannot stand for a replica that has them.
+        if (reply.catchingUp === true) throw new NodeCallError(node, { kind: "catching_up", message: `${node} is catching up` });
         return reply.entry ?? undefined;
       },
       timeoutMs: this.deps.replicaTimeoutMs,
@@ -149,16 +161,24 @@ export class Coordinator {
   ): Promise<WriteResult> {
     const { membership, replicas, clock } = this.deps;
     const entry = stamp(clock.next());
-    const nodes = (await membership.view()).ring.preferenceList(key);
+    const view = await membership.view();
+    const nodes = view.ring.preferenceList(key);
+    const hints = new Hints(view, key, entry, replicas);
     const { replies, settled } = await gather({
       nodes,
       required,
       initial: nodes.length,
       call: async (node) => {
-        const reply = await replicas.write(node, key, entry);
-        membership.observe(reply.digest);
-        clock.observe(reply.version);
-        return reply;
+        if (view.dead.has(node)) return hints.instead(node, new NodeCallError(node, { kind: "dead", message: `${node} is dead` }));
+        try {
+          const reply = await replicas.write(node, key, entry);
+          membership.observe(reply.digest);
+          clock.observe(reply.version);
+          this.heard(node, reply.catchingUp === true);
+          return reply;
+        } catch (error) {
+          return worthHinting(classify(error)) ? hints.instead(node, error) : Promise.reject(error);
+        }
       },
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
@@ -170,5 +190,39 @@ export class Coordinator {
     const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);
     if (superseded && retry) return this.replicate(key, stamp, required, background, false);
     return { version: entry.version, acked: replies.length };
+  }
+
+  private heard(node: string, catchingUp: boolean): void {
+    this.deps.catchingUp?.heard(node, catchingUp);
+  }
+}
+
+/**
+ * The hints of one write: for each home replica that is dead or did not take
+ * it, the write is handed to a fallback node (shared/fallback.ts), each down
+ * replica to a different one where the ring has enough members. A hint is
+ * never an acknowledgement: the replica's failure stands, so W (every level,
+ * `quorum` included) counts home replicas only, and a read quorum, which asks
+ * home replicas only, always meets a replica that acknowledged.
+ */
+class Hints {
+  private readonly taken = new Set<string>();
+
+  constructor(
+    private readonly view: MembershipView,
+    private readonly key: string,
+    private readonly entry: Entry,
+    private readonly replicas: ReplicaClient,
+  ) {}
+
+  /** Hints the write for `node`, then fails the node's call with `failure` all the same. */
+  async instead(node: string, failure: unknown): Promise<never> {
+    const holder = fallbackFor(this.view.ring, this.key, this.view.dead, this.taken);
+    if (holder !== undefined) {
+      this.taken.add(holder);
+      // A hint that cannot be kept leaves the write to the replica's catch-up.
+      await this.replicas.hint(holder, node, this.key, this.entry).catch(() => undefined);
+    }
+    throw failure;
   }
 }

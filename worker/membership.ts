@@ -1,18 +1,24 @@
 import { Ring, type RingOptions } from "../shared/ring";
 import type { MemberStatus } from "../shared/swim";
-import { readOrder, ringMembers, viewDigest } from "../shared/view";
+import { NO_ONE, readOrder, ringDigest, ringMembers } from "../shared/view";
 import type { MembershipReply } from "../shared/wire";
 
 /** The router's picture of the cluster at one moment, and the ring built from it. */
 export interface MembershipView {
   readonly members: readonly MemberStatus[];
   readonly ring: Ring;
-  /** `viewDigest` of `members`: replicas send theirs so a stale router notices. */
+  /** `ringDigest` of the ring's members: replicas send theirs so a stale router notices. */
   readonly digest: string;
   /** The node that answered, when the view came from one. */
   readonly source: string | undefined;
-  /** A key's replicas in the order to read them: suspect members last. */
-  readOrder(key: string): readonly string[];
+  /** Members on the ring that SWIM declared dead: within the grace, their writes go to hints. */
+  readonly dead: ReadonlySet<string>;
+  readonly suspects: ReadonlySet<string>;
+  /**
+   * A key's replicas in the order to read them: dead ones left out, suspects
+   * after the healthy, and `behind` (replicas still catching up) last.
+   */
+  readOrder(key: string, behind?: ReadonlySet<string>): readonly string[];
 }
 
 /**
@@ -26,15 +32,32 @@ export interface MembershipSource {
   observe(digest: string): void;
 }
 
-export function buildView(members: readonly MemberStatus[], options: RingOptions, source?: string): MembershipView {
-  const ring = Ring.build(ringMembers(members), options);
-  const suspects = new Set(members.filter((m) => m.state === "suspect").map((m) => m.name));
+/**
+ * A view from members and the ring's member names. `ring` is what the answering
+ * node put on its ring (dead members within their grace included: only the node
+ * knows when it declared them); without it, the alive and suspect members.
+ */
+export function buildView(
+  members: readonly MemberStatus[],
+  options: RingOptions,
+  source?: string,
+  ring?: readonly string[],
+): MembershipView {
+  const names = ring === undefined ? ringMembers(members) : [...ring].sort();
+  const built = Ring.build(names, options);
+  const onRing = new Set(names);
+  const named = (state: MemberStatus["state"]) =>
+    new Set(members.filter((m) => m.state === state && onRing.has(m.name)).map((m) => m.name));
+  const suspects = named("suspect");
+  const dead = named("dead");
   return {
     members,
-    ring,
-    digest: viewDigest(members),
+    ring: built,
+    digest: ringDigest(names),
     source,
-    readOrder: (key) => readOrder(ring.preferenceList(key), suspects),
+    dead,
+    suspects,
+    readOrder: (key, behind = NO_ONE) => readOrder(built.preferenceList(key), { suspects, dead, behind }),
   };
 }
 
@@ -98,7 +121,7 @@ export class GossipMembership implements MembershipSource {
         const reply = await this.options.ask(node);
         if (reply.members.length === 0) continue; // a node not taking part knows nobody
         if (this.current === undefined || reply.digest !== this.current.digest) {
-          this.current = buildView(reply.members, this.options.ring, reply.node);
+          this.current = buildView(reply.members, this.options.ring, reply.node, reply.ring);
         }
         this.expiresAt = this.options.now() + this.options.ttlMs;
         return this.current;

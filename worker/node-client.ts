@@ -8,6 +8,7 @@ import {
   type BatchItem,
   type BatchReply,
   type Fault,
+  type HintReply,
   type LeaveResult,
   type ListReply,
   type MembershipReply,
@@ -51,6 +52,11 @@ export class NodeClient {
   write(node: string, key: string, entry: Entry): Promise<WriteReply> {
     if (this.transport === "fetch") return this.writeOverHttp(node, key, entry);
     return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry));
+  }
+
+  /** Asks `holder` to keep `entry` for `target` until it is back; a merge, so retried like a write. */
+  hint(holder: string, target: string, key: string, entry: Entry): Promise<HintReply> {
+    return this.call(holder, this.timeouts.data, true, (stub) => stub.hint(target, key, entry));
   }
 
   /** One node's share of a client batch, in one call. Not retried: its writes are, but its reads need not be. */

@@ -7,7 +7,8 @@ import type { MembershipView } from "./membership";
 
 /** What the coordinator asks of a router isolate's latency knowledge. */
 export interface ReadLatency {
-  readOrder(view: MembershipView, key: string): readonly string[];
+  /** `behind`: replicas still catching up, read last. */
+  readOrder(view: MembershipView, key: string, behind?: ReadonlySet<string>): readonly string[];
   speculateAfterMs(): number | undefined;
   readonly reads: GatherTiming;
   readonly writes: GatherTiming;
@@ -27,7 +28,6 @@ export interface ReadLatency {
 export class ReplicaLatency implements ReadLatency {
   private readonly recent = new RecentLatencies();
   private readonly nodes = new NodeLatencies();
-  private readonly suspects = new WeakMap<MembershipView, ReadonlySet<string>>();
 
   readonly reads: GatherTiming;
   readonly writes: GatherTiming;
@@ -49,9 +49,10 @@ export class ReplicaLatency implements ReadLatency {
   }
 
   /** A key's replicas in the order to read them: the membership's order, much slower replicas moved back, suspects last. */
-  readOrder(view: MembershipView, key: string): readonly string[] {
-    if (this.order === "ring") return view.readOrder(key);
-    return fastestFirst(view.readOrder(key), this.suspectsOf(view), (node) => this.nodes.average(node));
+  readOrder(view: MembershipView, key: string, behind?: ReadonlySet<string>): readonly string[] {
+    const order = view.readOrder(key, behind);
+    if (this.order === "ring") return order;
+    return fastestFirst(order, this.lastOf(view, behind), (node) => this.nodes.average(node));
   }
 
   /** The delay after which a read asks one more replica; undefined: it does not speculate. */
@@ -59,12 +60,9 @@ export class ReplicaLatency implements ReadLatency {
     return speculativeDelay(this.policy, this.recent, this.replicaTimeoutMs);
   }
 
-  private suspectsOf(view: MembershipView): ReadonlySet<string> {
-    let set = this.suspects.get(view);
-    if (set === undefined) {
-      set = new Set(view.members.filter((m) => m.state === "suspect").map((m) => m.name));
-      this.suspects.set(view, set);
-    }
-    return set;
+  /** Replicas that stay at the end of a read order: suspects, and those catching up. */
+  private lastOf(view: MembershipView, behind: ReadonlySet<string> | undefined): ReadonlySet<string> {
+    if (behind === undefined || behind.size === 0) return view.suspects;
+    return new Set([...view.suspects, ...behind]);
   }
 }

@@ -214,10 +214,14 @@ export class SwimMember {
   }
 
   /** Every member we know, ourselves included, graves too. O(n). */
+  /** Every member we know of; dead and left ones with `since`, the host-clock time we learned it. O(n). */
   members(): MemberStatus[] {
-    const views: MemberStatus[] = [this.selfView()];
-    this.membership.table.forEach((name, state, incarnation) => views.push({ name, state, incarnation }));
-    return views;
+    return [this.selfView(), ...this.others()];
+  }
+
+  /** How many times we answered a verdict that we were dead (a refutation of our own death). */
+  get deathsRefuted(): number {
+    return this.membership.deathsRefuted;
   }
 
   /** One member's state in our view. O(1). */
@@ -227,6 +231,16 @@ export class SwimMember {
     return record && { name, state: record.state, incarnation: record.incarnation };
   }
 
+  private others(): SnapshotMember[] {
+    const since = new Map(this.membership.table.currentGraves().map((grave) => [grave.name, grave.since]));
+    const members: SnapshotMember[] = [];
+    this.membership.table.forEach((name, state, incarnation) => {
+      const died = since.get(name);
+      members.push(died === undefined ? { name, state, incarnation } : { name, state, incarnation, since: died });
+    });
+    return members;
+  }
+
   /** Changes since the last drain, oldest first. */
   drainEvents(): readonly MembershipEvent[] {
     return this.membership.drainEvents();
@@ -234,12 +248,7 @@ export class SwimMember {
 
   /** JSON-serialisable; O(n). Restoring it resumes one incarnation up (see Membership.restore). */
   snapshot(): SwimSnapshot {
-    const since = new Map(this.membership.table.currentGraves().map((grave) => [grave.name, grave.since]));
-    const members: SnapshotMember[] = [];
-    this.membership.table.forEach((name, state, incarnation) => {
-      const died = since.get(name);
-      members.push(died === undefined ? { name, state, incarnation } : { name, state, incarnation, since: died });
-    });
+    const members = this.others();
     return {
       version: 1,
       self: this.self,

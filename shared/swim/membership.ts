@@ -22,6 +22,8 @@ export class Membership {
   private deadlinesChanged = false;
   private events: MembershipEvent[] = [];
   private selfIncarnation = 0;
+  /** Verdicts of our own death we refuted: the others wrote to hints for us meanwhile. */
+  deathsRefuted = 0;
   private hasLeft = false;
 
   constructor(
@@ -197,6 +199,7 @@ export class Membership {
     if (this.hasLeft) return;
     const next = refutation(this.selfIncarnation, update);
     if (next === undefined) return;
+    if (update.state === "dead") this.deathsRefuted++;
     this.announceSelf(next);
     // Lifeguard: being accused suggests we are the slow one.
     if (update.state !== "alive") this.awareness.apply(1);

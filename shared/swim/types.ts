@@ -68,6 +68,8 @@ export interface MemberStatus {
   readonly name: string;
   readonly state: MemberState;
   readonly incarnation: number;
+  /** Dead and left only: when, in the host's clock, this member learned it. */
+  readonly since?: number;
 }
 
 /**
@@ -93,7 +95,5 @@ export interface SwimSnapshot {
   readonly members: readonly SnapshotMember[];
 }
 
-export interface SnapshotMember extends MemberStatus {
-  /** Dead and left only: when, in the host's clock, so the grave is reaped on time. */
-  readonly since?: number;
-}
+/** A member as a snapshot keeps it: `since` lets a restored grave be reaped on time. */
+export type SnapshotMember = MemberStatus;

@@ -44,6 +44,7 @@ function cluster(options: { retry?: string; suspects?: string[]; order?: ReadOrd
         return { applied: true, version: written.version, digest: view.digest };
       },
       batch: () => Promise.reject(new Error("no batches in this spec")),
+      hint: () => Promise.reject(new Error("no hints in this spec")),
     },
     clock: new HybridClock("test", timers.now),
     schedule: timers.schedule,

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { MemberStatus } from "../../shared/swim";
-import { readOrder, ringMembers, viewDigest } from "../../shared/view";
+import { NO_ONE, readOrder, ringMembers, viewDigest } from "../../shared/view";
 
-const m = (name: string, state: MemberStatus["state"], incarnation = 0): MemberStatus => ({ name, state, incarnation });
+const m = (name: string, state: MemberStatus["state"], incarnation = 0, since?: number): MemberStatus =>
+  since === undefined ? { name, state, incarnation } : { name, state, incarnation, since };
+const health = (suspects: string[], dead: string[] = [], behind: string[] = []) => ({
+  suspects: new Set(suspects),
+  dead: new Set(dead),
+  behind: new Set(behind),
+});
 
 describe("which members are on the ring", () => {
   it("alive and suspect members are; dead and left ones are not", () => {
@@ -16,10 +22,20 @@ describe("which members are on the ring", () => {
     expect(viewDigest([m("a", "alive"), m("b", "alive"), m("c", "alive"), m("d", "alive")])).not.toBe(base);
   });
 
-  it("reads try suspect replicas last, keeping the preference order otherwise", () => {
-    expect(readOrder(["a", "b", "c"], new Set(["a"]))).toEqual(["b", "c", "a"]);
-    expect(readOrder(["a", "b", "c"], new Set(["b", "c"]))).toEqual(["a", "b", "c"]);
+  it("a dead member stays on the ring for the grace after it was declared dead, then leaves it", () => {
+    const members = [m("a", "alive"), m("b", "dead", 2, 1_000), m("c", "suspect"), m("d", "left", 1, 1_000)];
+    expect(ringMembers(members, { now: 1_000 + 599_999, graceMs: 600_000 })).toEqual(["a", "b", "c"]);
+    expect(ringMembers(members, { now: 1_000 + 600_000, graceMs: 600_000 })).toEqual(["a", "c"]);
+    expect(ringMembers(members, { now: 5_000, graceMs: 0 })).toEqual(["a", "c"]);
+    expect(ringMembers(members)).toEqual(["a", "c"]);
+  });
+
+  it("reads try suspect replicas last, then those catching up, and never dead ones", () => {
+    expect(readOrder(["a", "b", "c"], health(["a"]))).toEqual(["b", "c", "a"]);
+    expect(readOrder(["a", "b", "c"], health(["b", "c"]))).toEqual(["a", "b", "c"]);
+    expect(readOrder(["a", "b", "c"], health(["b"], [], ["a"]))).toEqual(["c", "b", "a"]);
+    expect(readOrder(["a", "b", "c"], health([], ["b"], ["a"]))).toEqual(["c", "a"]);
     const list = ["a", "b", "c"];
-    expect(readOrder(list, new Set())).toBe(list);
+    expect(readOrder(list, { suspects: NO_ONE, dead: NO_ONE, behind: NO_ONE })).toBe(list);
   });
 });

@@ -11,9 +11,10 @@ export function health(_request: Request, env: Env): Response {
 
 /**
  * GET /cluster: every node the router knows of, with its state in the router's
- * view and in its own (state, incarnation), its replica counts, its writes and
- * the commits they took, its fault, and whether the live members' membership
- * views agree.
+ * view and in its own (state, incarnation), whether it is on the ring, its
+ * replica counts, the hints it holds for others, its catch-up (joining or
+ * recovering, with progress), its writes and the commits they took, its fault,
+ * and whether the live members' membership views agree.
  */
 export async function clusterInfo(_request: Request, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
@@ -31,6 +32,8 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
       name,
       state: member?.state ?? "unknown",
       incarnation: member?.incarnation ?? null,
+      // A dead node keeps its place for DEAD_NODE_GRACE_MS: its writes go to hints meanwhile.
+      onRing: view.ring.members.includes(name),
       ...(own === undefined
         ? { reachable: false }
         : {
@@ -40,6 +43,8 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
             tombstones: own.tombstones,
             storage: own.storage,
             groupCommit: own.groupCommit,
+            hints: own.hints,
+            catchUp: own.catchUp,
             fault: own.fault,
             view: own.digest,
             events: own.events,

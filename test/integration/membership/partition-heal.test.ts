@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accepted, freshKey, get, put } from "../helpers";
+import { accepted, freshKey, get, put, replicasOf } from "../helpers";
 import { ClusterDriver, fault, PERIOD, stub } from "./harness";
 
 const driver = new ClusterDriver();
@@ -35,6 +35,10 @@ function falseDeaths(views: Map<string, Set<string>>, heldAtHeal: ReadonlySet<st
 describe("a node cut off from every peer, then healed", () => {
   it("gets no healthy node declared dead by anyone, and the data path keeps answering", async () => {
     await driver.start();
+    // A key the isolated node replicates, written at w=all before the partition: read at r=one throughout.
+    let anchor = freshKey("anchor");
+    while (!replicasOf(anchor).includes(ISOLATED)) anchor = freshKey("anchor");
+    expect((await put(anchor, "all", "?w=all")).status).toBe(200);
     await fault(ISOLATED, { mode: "partition", peers: OTHERS });
     const found = new Set<string>();
     const report = (more: string[]) => more.forEach((f) => found.add(f));
@@ -55,6 +59,11 @@ describe("a node cut off from every peer, then healed", () => {
       const end = healedAt + (period + 1) * PERIOD;
       while (driver.now < end && (await driver.step()))
         report(falseDeaths(await deadViews(), heldAtHeal, `in period ${period} after the heal`));
+      for (const level of ["one", "quorum"]) {
+        const anchored = await get(anchor, `&r=${level}`);
+        expect(anchored.status, `period ${period} r=${level}`).toBe(200);
+        expect(await anchored.json()).toMatchObject({ value: "all" });
+      }
       const key = freshKey("heal");
       expect((await put(key, period)).status).toBe(200);
       const read = await get(key);
