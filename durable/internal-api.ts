@@ -1,7 +1,7 @@
 import { isEntry, type Entry } from "../shared/entry";
 import { isVersion } from "../shared/version";
 import { FAILURE_HTTP } from "../shared/failure";
-import { isRefusal, type NodeApi, type Refusable } from "../shared/node-api";
+import { isRefusal, type NodeApi, type Refusable, type WriteOrigin } from "../shared/node-api";
 import { NodePaths } from "../shared/wire";
 import { checkBatchItems } from "./batch";
 
@@ -11,8 +11,9 @@ import { checkBatchItems } from "./batch";
  * authenticated admin routes). Bodies are the wire shapes of `shared/wire.ts`.
  *
  *   GET  /d/read?key=K                 -> { entry }
- *   POST /d/write  { key, value, version, expiresAt? }  -> { applied, version }   (value: JSON text)
- *   POST /d/delete { key, version }         -> { applied, version }   (writes a tombstone)
+ *   POST /d/write  { key, value, version, expiresAt?, origin? }  -> { applied, version }   (value: JSON text)
+ *   POST /d/delete { key, version, origin? }         -> { applied, version }   (writes a tombstone)
+ *   (origin: "client", the default, or "repair" for a router's read repair)
  *   GET  /d/list?prefix=P&after=K&limit=N  -> { entries, exhausted, digest }
  *   POST /d/batch { items: [{ op: "read", key } | { op: "write", key, entry }] } -> { results, view }
  *   POST /d/stabilization { entries: [{ key, entry }] } -> { received, applied }
@@ -35,13 +36,13 @@ export async function serveInternalApi(
         if (!isVersion(body.version)) throw new TypeError("malformed version");
         const entry = { kind: "value", value: body.value, version: body.version, expiresAt: body.expiresAt ?? undefined };
         if (!isEntry(entry)) throw new TypeError("malformed expiresAt");
-        return reply(await node.write(String(body.key ?? ""), entry));
+        return reply(await node.write(String(body.key ?? ""), entry, originOf(body)));
       }
       case `POST ${NodePaths.delete}`: {
         const body = await request.json<Record<string, unknown>>();
         if (!isVersion(body.version)) throw new TypeError("malformed version");
         const tombstone: Entry = { kind: "tombstone", version: body.version };
-        return reply(await node.write(String(body.key ?? ""), tombstone));
+        return reply(await node.write(String(body.key ?? ""), tombstone, originOf(body)));
       }
       case `GET ${NodePaths.list}`: {
         const q = url.searchParams;
@@ -67,6 +68,12 @@ export async function serveInternalApi(
     }
     throw error;
   }
+}
+
+function originOf(body: Record<string, unknown>): WriteOrigin {
+  if (body.origin === undefined || body.origin === "client") return "client";
+  if (body.origin === "repair") return "repair";
+  throw new TypeError("origin must be client or repair");
 }
 
 function reply<T>(result: Refusable<T>): Response {

@@ -4,6 +4,7 @@ import { entryBytes } from "../shared/storage/entry-bytes";
 import type { ReplicaStorage } from "../shared/storage/store-rules";
 import { compareVersions } from "../shared/version";
 import type { AntiEntropyReply, KeyedEntry, KeyVersion, ApplyEntriesReply } from "../shared/wire";
+import { NodeMetrics } from "./node-metrics";
 
 /** Replica traffic between nodes; both calls carry the sender's name for the fault switch. */
 export interface PeerClient {
@@ -47,6 +48,8 @@ export class Rebalancer {
     private readonly peers: PeerClient,
     private readonly tombstoneTtlMs: number,
     private readonly wallNow: () => number,
+    /** What the sweep compared, sent, received, handed off and purged (GET /metrics). */
+    private readonly metrics = new NodeMetrics(),
   ) {}
 
   /** Starts the next sweep from the first key. */
@@ -69,7 +72,10 @@ export class Rebalancer {
     const plan = new Plan();
     const now = this.wallNow();
     for (const { key, entry } of page) {
-      if (this.store.purge(key, entry, now, this.tombstoneTtlMs)) continue;
+      if (this.store.purge(key, entry, now, this.tombstoneTtlMs)) {
+        this.metrics.purged.inc({ kind: entry.kind === "tombstone" ? "tombstone" : "expired" });
+        continue;
+      }
       const owners = ring.preferenceList(key);
       if (!owners.includes(this.self)) {
         plan.relinquish(key, entry, owners);
@@ -92,6 +98,9 @@ export class Rebalancer {
           return; // Unreachable now; the next sweep tries again.
         }
         this.store.applyAll(reply.newer);
+        this.metrics.compared.inc({}, items.length);
+        this.metrics.differences.inc({}, reply.newer.length + reply.behind.length);
+        this.countReceived(reply.newer);
         for (const key of reply.behind) {
           const entry = scanned.get(key);
           if (entry !== undefined) plan.send(node, key, entry);
@@ -157,6 +166,8 @@ export class Rebalancer {
           try {
             await this.peers.applyEntries(node, chunk);
             for (const { key, entry } of chunk) got.set(key, entry);
+            this.metrics.sweepSentRows.inc({}, chunk.length);
+            this.metrics.sweepSentBytes.inc({}, bytesOf(chunk));
           } catch {
             return; // The rest waits for the next sweep.
           }
@@ -171,8 +182,21 @@ export class Rebalancer {
         dropped++;
       }
     }
+    this.metrics.handedOff.inc({}, dropped);
     return dropped;
   }
+
+  /** Entries another node's sweep sent here, or that a peer's anti-entropy answer said were newer there. */
+  countReceived(entries: readonly KeyedEntry[]): void {
+    this.metrics.sweepReceivedRows.inc({}, entries.length);
+    this.metrics.sweepReceivedBytes.inc({}, bytesOf(entries));
+  }
+}
+
+function bytesOf(entries: readonly KeyedEntry[]): number {
+  let bytes = 0;
+  for (const { key, entry } of entries) bytes += entryBytes(key, entry);
+  return bytes;
 }
 
 /** Equal versions are the same write (see `supersedes`). */

@@ -6,7 +6,8 @@ import { createLogger, type Logger } from "../shared/log";
 import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
-import { isRefusal, refusal, type NodeApi, type Refusable, type Refusal } from "../shared/node-api";
+import type { MetricFamily } from "../shared/metrics";
+import { isRefusal, refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
 import { NodeCallError } from "../shared/failure";
 import { timers } from "../shared/timers";
 import { ringDigest, ringMembers } from "../shared/view";
@@ -36,6 +37,7 @@ import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch } from "./fault-switch";
 import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
+import { NodeMetrics } from "./node-metrics";
 import { Rebalancer, type PeerClient } from "./rebalancer";
 import { ReplicaStore } from "./replica-store";
 import { refuseWhenFull } from "../shared/storage/store-rules";
@@ -83,6 +85,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private readonly scheduler: AlarmScheduler<Job>;
   private readonly commits: GroupCommit<KeyedEntry, Refusable<WriteReply>>;
   private readonly events = new RecentEvents();
+  /** In memory: they start from zero with the object (see durable/node-metrics.ts). */
+  private readonly counters = new NodeMetrics();
   private readonly logger: Logger;
   private ring: Ring | undefined;
   private digest = "";
@@ -118,8 +122,9 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       canReach: (peer) => this.faults.canReach(peer),
       onChange: (events) => this.membershipChanged(events),
       onDeathRefuted: () => this.beginCatchUp("recovering"),
+      onMessage: (direction, type) => this.counters.swimMessages.inc({ direction, type }),
     });
-    this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now);
+    this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now, this.counters);
     this.commits = new GroupCommit(
       (write) => this.applyWrite(write),
       (flush) => setTimeout(flush, 0),
@@ -134,6 +139,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     requireKey(key);
     const refused = await this.admitData();
     if (refused) return refused;
+    this.counters.reads.inc();
     // Queued writes go first, so that none waits behind this read for the timer.
     this.commits.flush();
     return { entry: this.store.get(key) ?? null, ...this.replyFlags() };
@@ -145,10 +151,14 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   }
 
   /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
-  async write(key: string, entry: Entry): Promise<Refusable<WriteReply>> {
+  async write(key: string, entry: Entry, origin: WriteOrigin = "client"): Promise<Refusable<WriteReply>> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
-    return (await this.admitData()) ?? this.commits.submit({ key, entry });
+    if (origin !== "client" && origin !== "repair") throw new TypeError("write: origin must be client or repair");
+    const refused = await this.admitData();
+    if (refused !== undefined) return refused;
+    if (origin === "repair") this.counters.repairsReceived.inc();
+    return this.commits.submit({ key, entry });
   }
 
   /** A client batch's operations on keys this node replicates, in order (see durable/batch.ts). */
@@ -157,7 +167,10 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     const refused = await this.admitData();
     if (refused !== undefined) return refused;
     const host = {
-      read: (key: string) => this.store.get(key),
+      read: (key: string) => {
+        this.counters.reads.inc();
+        return this.store.get(key);
+      },
       writeMany: (writes: readonly KeyedEntry[]) => this.applyWrites(writes),
       flush: () => this.commits.flush(),
     };
@@ -187,6 +200,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private applyWrites(writes: readonly KeyedEntry[]): WriteReply[] {
     if (!this.gossip.active) throw new Error(`${this.name} is not a member of the cluster`);
     const applied = this.store.applyEach(writes);
+    for (const a of applied) this.counters.writes.inc({ outcome: a ? "applied" : "superseded" });
     const flags = this.replyFlags();
     return writes.map(({ key }, i) => ({ applied: applied[i]!, version: this.store.get(key)!.version, ...flags }));
   }
@@ -198,7 +212,12 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
     }
     const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
-    return refused ?? refuseWhenFull(() => ({ received: entries.length, applied: this.store.applyAll(entries) }));
+    if (refused !== undefined) return refused;
+    return refuseWhenFull(() => {
+      const applied = this.store.applyAll(entries);
+      if (from !== undefined) this.rebalancer.countReceived(entries);
+      return { received: entries.length, applied };
+    });
   }
 
   /** Keeps a write for `target`, a home replica of `key` that is down (see durable/hints.ts). */
@@ -356,6 +375,13 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return this.ownStats();
   }
 
+  /** Counters and histograms for GET /metrics. Refused when crashed: a crashed machine answers no scrape. */
+  async metrics(): Promise<Refusable<MetricFamily[]>> {
+    const refused = this.faults.admitPeer(this.name, undefined);
+    if (refused) return refused;
+    return this.counters.collect(this.ownStats());
+  }
+
   private ownStats(): NodeStats {
     const self = this.gossip.self;
     return {
@@ -417,7 +443,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   // ---- the alarm -----------------------------------------------------------
 
   override async alarm(): Promise<void> {
-    this.scheduler.fired();
+    const lagMs = this.scheduler.fired();
+    if (lagMs !== undefined) this.counters.alarmLag.observe(lagMs / 1000);
     try {
       if (!this.faults.crashed) await this.runDue();
     } catch (error) {
@@ -584,6 +611,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private membershipChanged(events: readonly MembershipEvent[]): void {
     for (const { member, type, incarnation } of events) {
       this.events.add({ member, type, incarnation, at: Date.now() });
+      this.counters.swimEvents.inc({ event: type });
       this.logger.log(type === "dead" || type === "suspect" ? "warn" : "info", type, { member, incarnation });
     }
     this.refreshRing();

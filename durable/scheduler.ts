@@ -20,10 +20,17 @@ export class AlarmScheduler<Job extends string> {
     return Math.max(Date.now(), this.floor);
   }
 
-  /** Call first thing in `alarm()`: the time the alarm was armed for becomes the floor of `now`. */
-  fired(): void {
-    if (this.armedAt !== undefined) this.floor = Math.max(this.floor, this.armedAt);
+  /**
+   * Call first thing in `alarm()`: the time the alarm was armed for becomes the
+   * floor of `now`. Returns how late it fired (ms; 0 when run early, as a test
+   * driver does), or undefined when this object did not arm it (it restarted since).
+   */
+  fired(): number | undefined {
+    const armedAt = this.armedAt;
     this.armedAt = undefined;
+    if (armedAt === undefined) return undefined;
+    this.floor = Math.max(this.floor, armedAt);
+    return Math.max(0, Date.now() - armedAt);
   }
 
   /** Arms the alarm for the earliest job, unless it is armed for that time or sooner already. */

@@ -1,4 +1,12 @@
-import { SwimMember, type Envelope, type MemberStatus, type MembershipEvent, type SwimConfig, type SwimSnapshot } from "../shared/swim";
+import {
+  SwimMember,
+  type Envelope,
+  type MemberStatus,
+  type MembershipEvent,
+  type SwimConfig,
+  type SwimMessage,
+  type SwimSnapshot,
+} from "../shared/swim";
 
 const SNAPSHOT_KEY = "swim";
 
@@ -19,6 +27,8 @@ export interface SwimHostDeps {
   readonly onChange: (events: readonly MembershipEvent[]) => void;
   /** Told when this node answered a verdict of its own death: the others wrote to hints for it meanwhile. */
   readonly onDeathRefuted: () => void;
+  /** Told of every message sent (replies included) and received, for the node's metrics. */
+  readonly onMessage?: (direction: "sent" | "received", type: SwimMessage["type"]) => void;
 }
 
 /**
@@ -105,6 +115,7 @@ export class SwimHost {
   /** Handles a message from a peer; returns the replies addressed to it. */
   async receive(envelope: Envelope): Promise<Envelope[]> {
     if (this.member === undefined) return [];
+    this.deps.onMessage?.("received", envelope.msg.type);
     const replies: Envelope[] = [];
     await this.deliver(this.member.receive(this.deps.now(), envelope), envelope.from, replies);
     return replies;
@@ -121,17 +132,22 @@ export class SwimHost {
     await Promise.all(
       out.map(async (envelope) => {
         if (envelope.to === replyTo) {
+          this.deps.onMessage?.("sent", envelope.msg.type);
           replies!.push(envelope);
           return;
         }
         if (!this.deps.canReach(envelope.to)) return;
+        this.deps.onMessage?.("sent", envelope.msg.type);
         let answer: readonly Envelope[];
         try {
           answer = await this.deps.link(envelope, this.timeoutFor(envelope));
         } catch {
           return; // Lost: the protocol's timers deal with silence.
         }
-        const next = answer.flatMap((reply) => member.receive(this.deps.now(), reply));
+        const next = answer.flatMap((reply) => {
+          this.deps.onMessage?.("received", reply.msg.type);
+          return member.receive(this.deps.now(), reply);
+        });
         if (next.length > 0) await this.deliver(next, replyTo, replies);
       }),
     );

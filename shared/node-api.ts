@@ -9,6 +9,7 @@
  * so an injected fault would flood the log with one line per call.
  */
 import type { Entry } from "./entry";
+import type { MetricFamily } from "./metrics";
 import type { Envelope } from "./swim";
 import type {
   AntiEntropyReply,
@@ -71,10 +72,13 @@ export function isRefusal(value: unknown): value is Refusal {
   return typeof value === "object" && value !== null && isRefusalCode((value as { refused?: unknown }).refused);
 }
 
+/** Why the router writes: a client's write, or a read repair (counted apart in the node's metrics). */
+export type WriteOrigin = "client" | "repair";
+
 export interface NodeApi {
   // ---- replica operations (the router; `applyEntries` also peers) ----------
   read(key: string): Promise<Refusable<ReadReply>>;
-  write(key: string, entry: Entry): Promise<Refusable<WriteReply>>;
+  write(key: string, entry: Entry, origin?: WriteOrigin): Promise<Refusable<WriteReply>>;
   /** A client batch's operations on this node's keys, in order: one call per node per batch. */
   batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>>;
   /** This node's keys after `after` with `prefix`, until `limit` live ones (a page of a listing). */
@@ -101,5 +105,7 @@ export interface NodeApi {
   // ---- operators: always answer, whatever the fault ------------------------
   inspect(key: string): Promise<ReadReply>;
   stats(): Promise<NodeStats>;
+  /** The node's counters and histograms (shared/metrics.ts), for GET /metrics; a crashed node refuses, as it would not answer. */
+  metrics(): Promise<Refusable<MetricFamily[]>>;
   setFault(fault: Fault): Promise<NodeStats>;
 }

@@ -61,6 +61,8 @@ export interface GatherOptions<T> {
    * still missing. Undefined: only failures and timeouts bring in more replicas.
    */
   readonly speculateAfterMs?: number | undefined;
+  /** Told how many replicas speculation asked, when it asked any. */
+  readonly onSpeculate?: ((replicas: number) => void) | undefined;
   /**
    * Patience for writes: a call that passes `timeoutMs` is replaced by the next
    * replica as usual, but its own answer still counts if it arrives within this
@@ -190,6 +192,7 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       if (done) return;
       const extra = Math.min(pending, required - successes.length, nodes.length - next);
       if (extra <= 0) return;
+      options.onSpeculate?.(extra);
       const together = deadline(timeoutMs, schedule);
       for (let i = 0; i < extra; i++) ask(nodes[next++]!, together);
     };

@@ -8,6 +8,8 @@ import { GossipMembership, type MembershipSource } from "./membership";
 import { routerAdmission } from "./overload";
 import { ReplicaLatency } from "./read-order";
 import { NodeClient } from "./node-client";
+import { createLogger, type Logger } from "../shared/log";
+import { observedReplicas, randomId, routerMetrics } from "./metrics";
 
 /** Everything the routes need, built once per isolate from its environment. */
 export interface Cluster {
@@ -18,6 +20,8 @@ export interface Cluster {
   readonly coordinator: Coordinator;
   /** Bounds the store requests this isolate works on at once (worker/overload.ts). */
   readonly admission: Admission;
+  /** The router's JSON log lines (shared/log.ts), `node` "router". */
+  readonly logger: Logger;
 }
 
 const clusters = new WeakMap<Env, Cluster>();
@@ -47,10 +51,13 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     now: Date.now,
     random: Math.random,
   });
+  const logger = createLogger("router", console);
+  const metrics = routerMetrics();
   const coordinator = new Coordinator({
     membership,
-    replicas: nodes,
-    clock: new HybridClock(writerId(), Date.now),
+    replicas: observedReplicas(nodes, metrics, logger),
+    observer: metrics.observer,
+    clock: new HybridClock(randomId(), Date.now),
     schedule: timers,
     random: Math.random,
     replicaTimeoutMs: config.replicaTimeoutMs,
@@ -59,13 +66,5 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     catchingUp: new CatchingUpNodes(Date.now),
   });
   const admission = routerAdmission(config.replicaTimeoutMs, timers);
-  return { config, membership, nodes, coordinator, admission };
-}
-
-/** 48 random bits in base 36: unique per isolate in practice, short on the wire. */
-function writerId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  let n = 0;
-  for (const b of bytes) n = n * 256 + b;
-  return n.toString(36);
+  return { config, membership, nodes, coordinator, admission, logger };
 }

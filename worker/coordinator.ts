@@ -10,11 +10,13 @@ import type { CatchingUpNodes } from "./catching-up";
 import type { MembershipView } from "./membership";
 import type { ReadLatency } from "./read-order";
 import type { HintReply, ReadReply, WriteReply } from "../shared/wire";
+import type { WriteOrigin } from "../shared/node-api";
 
 /** The replica calls the coordinator makes: `NodeClient` in production, a fake in unit specs. */
 export interface ReplicaClient {
   read(node: string, key: string): Promise<ReadReply>;
-  write(node: string, key: string, entry: Entry): Promise<WriteReply>;
+  /** `origin` "repair": a read repair, which the node counts apart. */
+  write(node: string, key: string, entry: Entry, origin?: WriteOrigin): Promise<WriteReply>;
   /** One node's share of a client batch, in one call. */
   batch(node: string, items: readonly BatchItem[]): Promise<BatchReply>;
   /** Asks `holder` to keep a write for `target`, a home replica that is down, until it is back. */
@@ -33,6 +35,15 @@ export interface CoordinatorDeps {
   readonly latency?: ReadLatency | undefined;
   /** Replicas that said they are catching up; without it, none is known to be. */
   readonly catchingUp?: CatchingUpNodes | undefined;
+  /** Told of the work a request made beyond its quorum, for the router's metrics. */
+  readonly observer?: CoordinatorObserver | undefined;
+}
+
+export interface CoordinatorObserver {
+  /** Replicas asked because others were still silent after the speculative delay. */
+  speculated(replicas: number): void;
+  /** Stale replicas sent the newest entry after a read. */
+  repaired(replicas: number): void;
 }
 
 /** Work that may finish after the response: the request's `ctx.waitUntil`. */
@@ -41,6 +52,8 @@ export type Background = (work: Promise<unknown>) => void;
 export interface ReadResult {
   /** The newest entry among the replicas that answered; undefined if none had the key. */
   readonly entry: Entry | undefined;
+  /** Replicas whose answers the read waited for (R). */
+  readonly acked: number;
 }
 
 export interface WriteResult {
@@ -88,12 +101,13 @@ export class Coordinator {
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
       speculateAfterMs: everyReplica ? undefined : latency?.speculateAfterMs(),
+      onSpeculate: this.deps.observer && ((replicas) => this.deps.observer?.speculated(replicas)),
       timing: latency?.reads,
     });
     const entry = newestOf(replies.map((r) => r.value));
     if (entry !== undefined) clock.observe(entry.version);
     background(settled.then((outcomes) => this.repair(key, outcomes)));
-    return { entry };
+    return { entry, acked: replies.length };
   }
 
   /** Sends `newest` to every replica that answered with something older. */
@@ -102,8 +116,9 @@ export class Coordinator {
     const newest = newestOf(answered.map((o) => o.value));
     if (newest === undefined) return;
     const stale = answered.filter((o) => o.value === undefined || supersedes(newest, o.value));
+    if (stale.length > 0) this.deps.observer?.repaired(stale.length);
     // A repair that fails is retried by the next read or by the nodes' own repair.
-    await Promise.allSettled(stale.map((o) => this.deps.replicas.write(o.node, key, newest)));
+    await Promise.allSettled(stale.map((o) => this.deps.replicas.write(o.node, key, newest, "repair")));
   }
 
   /** Stamps a new version and writes it to all N replicas; returns once W acknowledged. `expiresAt`: Unix seconds. */

@@ -5,6 +5,8 @@ import { requireData, requireDataOrAdmin } from "./auth";
 import { clusterFor } from "./cluster";
 import { withCors } from "./cors";
 import { HttpError } from "./http";
+import { logFailure, observed } from "./observe";
+import { metrics } from "./routes/metrics";
 import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
 import { clusterInfo, health } from "./routes/cluster-info";
 import { strictQuery } from "./query";
@@ -35,6 +37,8 @@ router
   .all("/s/batch", methodNotAllowed("POST"))
   .get("/s/keys", listKeys)
   .all("/s/keys", methodNotAllowed("GET"))
+  .get("/metrics", requireAdmin, metrics)
+  .all("/metrics", methodNotAllowed("GET"))
   .get("/health", health)
   .all("/health", methodNotAllowed("GET"))
   .get("/cluster", requireDataOrAdmin, clusterInfo)
@@ -66,13 +70,15 @@ function notFound(request: IRequest): never {
   throw new HttpError(404, "not_found", `no route ${request.method} ${new URL(request.url).pathname}`);
 }
 
-function toErrorResponse(error: unknown): Response {
+function toErrorResponse(error: unknown, request: IRequest, env: Env): Response {
+  // A 5xx's cause, or anything that is ours rather than the client's, is logged as one JSON line.
+  logFailure(clusterFor(env).logger, request, error);
   if (error instanceof HttpError) return error.toResponse();
-  // Anything else is ours, not the client's: log it, and say so without leaking internals.
-  console.error("unhandled error", error);
+  // Say so without leaking internals.
   return new HttpError(500, "internal_error", "the router failed to handle this request; see the Worker's logs").toResponse();
 }
 
 export default {
-  fetch: (request, env, ctx) => withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx)),
+  fetch: (request, env, ctx) =>
+    observed(request, env, () => withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx))),
 } satisfies ExportedHandler<Env>;

@@ -1,7 +1,8 @@
 import type { NodeTimeouts, Transport } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
 import { classify, NodeCallError, worthRetrying } from "../shared/failure";
-import { isRefusal, isRefusalCode, refusal, type NodeApi, type Refusable } from "../shared/node-api";
+import type { MetricFamily } from "../shared/metrics";
+import { isRefusal, isRefusalCode, refusal, type NodeApi, type Refusable, type WriteOrigin } from "../shared/node-api";
 import { withTimeout, type Schedule } from "../shared/quorum";
 import {
   NodePaths,
@@ -49,9 +50,9 @@ export class NodeClient {
   }
 
   /** A merge of a versioned entry: writing it twice is writing it once, so it is retried like a read. */
-  write(node: string, key: string, entry: Entry): Promise<WriteReply> {
-    if (this.transport === "fetch") return this.writeOverHttp(node, key, entry);
-    return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry));
+  write(node: string, key: string, entry: Entry, origin: WriteOrigin = "client"): Promise<WriteReply> {
+    if (this.transport === "fetch") return this.writeOverHttp(node, key, entry, origin);
+    return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry, origin));
   }
 
   /** Asks `holder` to keep `entry` for `target` until it is back; a merge, so retried like a write. */
@@ -88,6 +89,11 @@ export class NodeClient {
 
   stats(node: string): Promise<NodeStats> {
     return this.call(node, this.timeouts.stats, true, (stub) => stub.stats());
+  }
+
+  /** A node's counters for GET /metrics: asked once (no retry), so a scrape takes one timeout at most. */
+  metrics(node: string): Promise<MetricFamily[]> {
+    return this.call(node, this.timeouts.stats, false, (stub) => stub.metrics());
   }
 
   join(node: string, introducers: readonly string[]): Promise<NodeStats> {
@@ -137,11 +143,11 @@ export class NodeClient {
     return reply;
   }
 
-  private writeOverHttp(node: string, key: string, entry: Entry): Promise<WriteReply> {
+  private writeOverHttp(node: string, key: string, entry: Entry, origin: WriteOrigin): Promise<WriteReply> {
     const body =
       entry.kind === "value"
-        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version, expiresAt: entry.expiresAt } }
-        : { path: NodePaths.delete, payload: { key, version: entry.version } };
+        ? { path: NodePaths.write, payload: { key, value: entry.value, version: entry.version, expiresAt: entry.expiresAt, origin } }
+        : { path: NodePaths.delete, payload: { key, version: entry.version, origin } };
     return this.http<WriteReply>(node, this.timeouts.data, body.path, body.payload);
   }
 

@@ -9,6 +9,7 @@ import { admitted } from "./overload";
 import type { Cluster } from "./cluster";
 import type { Background } from "./coordinator";
 import { badRequest, HttpError } from "./http";
+import type { RequestTrace } from "./observe";
 import { checkKey, type WriteInput } from "./request";
 
 /**
@@ -24,6 +25,8 @@ import { checkKey, type WriteInput } from "./request";
 export interface Caller {
   readonly grant: Grant;
   readonly background: Background;
+  /** Where the operation notes the replicas that acknowledged (the request's metrics); absent for the binding. */
+  readonly trace?: RequestTrace | undefined;
 }
 
 export interface Stored {
@@ -55,9 +58,10 @@ export async function readKey(cluster: Cluster, caller: Caller, rawKey: unknown,
   const key = checkKey(rawKey, cluster.config.limits);
   permit(caller.grant, "read", key);
   const required = level(cluster, "r", r, cluster.config.readQuorum);
-  const { entry } = await quorum("read", () =>
+  const { entry, acked } = await quorum("read", caller, () =>
     admitted(cluster.admission, () => cluster.coordinator.read(key, required, caller.background)),
   );
+  note(caller, acked, required);
   return storedOf(key, entry, Date.now());
 }
 
@@ -86,9 +90,10 @@ export async function writeKey(
   permit(caller.grant, "write");
   const { key, value, expiresAt } = await input();
   permit(caller.grant, "write", key);
-  const result = await quorum("write", () =>
+  const result = await quorum("write", caller, () =>
     admitted(cluster.admission, () => cluster.coordinator.write(key, value, required, caller.background, expiresAt)),
   );
+  note(caller, result.acked, required);
   const written = { key, version: formatVersion(result.version), acked: result.acked, required };
   return expiresAt === undefined ? written : { ...written, expires_at: expiresAt };
 }
@@ -98,9 +103,10 @@ export async function deleteKey(cluster: Cluster, caller: Caller, rawKey: unknow
   const key = checkKey(rawKey, cluster.config.limits);
   permit(caller.grant, "delete", key);
   const required = level(cluster, "w", w, cluster.config.writeQuorum);
-  const result = await quorum("delete", () =>
+  const result = await quorum("delete", caller, () =>
     admitted(cluster.admission, () => cluster.coordinator.delete(key, required, caller.background)),
   );
+  note(caller, result.acked, required);
   return { key, deleted: true, version: formatVersion(result.version), acked: result.acked, required };
 }
 
@@ -120,14 +126,21 @@ export function level(cluster: Cluster, name: "r" | "w", raw: LevelInput, config
   return result.required;
 }
 
-/** Turns a quorum failure into its HTTP answer (quorumFailure). */
-async function quorum<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
+/** Turns a quorum failure into its HTTP answer (quorumFailure), noting how far it got. */
+async function quorum<T>(operation: Operation, caller: Caller, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof QuorumError)) throw error;
+    note(caller, error.acked, error.required);
     throw quorumFailure(operation, error);
   }
+}
+
+function note(caller: Caller, acked: number, required: number): void {
+  if (caller.trace === undefined) return;
+  caller.trace.acked = acked;
+  caller.trace.required = required;
 }
 
 export type Operation = "read" | "write" | "delete";

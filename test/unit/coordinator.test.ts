@@ -43,6 +43,8 @@ function cluster(options: ClusterOptions = {}) {
   const hints: [holder: string, target: string][] = [];
   const flags = (node: string) =>
     options.catchingUp?.includes(node) ? { digest: view.digest, catchingUp: true as const } : { digest: view.digest };
+  const origins: (string | undefined)[] = [];
+  const repaired: number[] = [];
   const refuse = (node: string): void => {
     if (options.down?.includes(node)) throw NodeCallError.refused(node, refusal("down", `${node} is down`));
     if (options.notMember?.includes(node)) throw NodeCallError.refused(node, refusal("not_member", `${node} is not a member`));
@@ -51,9 +53,10 @@ function cluster(options: ClusterOptions = {}) {
     membership,
     replicas: {
       read: async (node) => (refuse(node), reads.push(node), { entry: held.get(node) ?? null, ...flags(node) }),
-      write: async (node, _key, entry) => {
+      write: async (node, _key, entry, origin) => {
         refuse(node);
         writes.push(node);
+        origins.push(origin);
         const current = held.get(node);
         const applied = current === undefined || compareVersions(entry.version, current.version) > 0;
         if (applied) held.set(node, entry);
@@ -68,13 +71,28 @@ function cluster(options: ClusterOptions = {}) {
     replicaTimeoutMs: 100,
     readRepairChance: options.readRepairChance ?? 1,
     catchingUp: new CatchingUpNodes(() => 1_000),
+    observer: { speculated: () => undefined, repaired: (n) => repaired.push(n) },
   });
   const replicas = view.ring.preferenceList(KEY) as [string, string, string];
   // The first member past the preference list, clockwise: where a hint for a down replica goes.
   const fallbacks = view.ring.successors(KEY, names.length).slice(3);
   const background: Promise<unknown>[] = [];
   const settleBackground = async () => (await Promise.all(background), await flush());
-  return { fallbacks, coordinator, view, held, writes, reads, hints, replicas, background, settleBackground, refreshes: () => refreshes };
+  return {
+    fallbacks,
+    coordinator,
+    view,
+    held,
+    writes,
+    reads,
+    hints,
+    origins,
+    repaired,
+    replicas,
+    background,
+    settleBackground,
+    refreshes: () => refreshes,
+  };
 }
 
 describe("Coordinator.read", () => {
@@ -88,6 +106,9 @@ describe("Coordinator.read", () => {
     await c.settleBackground();
     for (const node of c.replicas) expect(c.held.get(node)).toEqual(value(5, "new"));
     expect(c.writes.sort()).toEqual(c.replicas.filter((n) => n !== a).sort());
+    // Sent as repairs, and counted once per stale replica.
+    expect(c.origins).toEqual(["repair", "repair"]);
+    expect(c.repaired).toEqual([2]);
   });
 
   it("never repairs a tombstone away: the older value loses to it everywhere", async () => {

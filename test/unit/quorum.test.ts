@@ -137,6 +137,7 @@ describe("gather with a speculative delay", () => {
   it("asks the next replica once one asked has been silent for the delay, and takes the first R answers", async () => {
     const timers = manualTimers();
     const r = replicas("a", "b", "c");
+    const speculated: number[] = [];
     const result = gather({
       nodes: ["a", "b", "c"],
       required: 2,
@@ -145,12 +146,15 @@ describe("gather with a speculative delay", () => {
       timeoutMs: 1000,
       schedule: timers.schedule,
       speculateAfterMs: 10,
+      onSpeculate: (n) => speculated.push(n),
     });
     r.answer("a");
     await timers.advance(9);
     expect(r.asked).toEqual(["a", "b"]);
+    expect(speculated).toEqual([]);
     await timers.advance(1);
     expect(r.asked).toEqual(["a", "b", "c"]);
+    expect(speculated).toEqual([1]);
     r.answer("c");
     const { replies, settled } = await result;
     expect(replies.map((x) => x.value)).toEqual(["from a", "from c"]);

@@ -5,6 +5,7 @@ import { timers } from "../../shared/timers";
 import { formatVersion } from "../../shared/version";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, rawJson } from "../http";
+import { FAN_OUT, inBatches } from "../fan-out";
 import { admitted } from "../overload";
 import { utf8Length } from "../request";
 
@@ -12,8 +13,6 @@ import { utf8Length } from "../request";
 const MAX_LIMIT = 1000;
 const MAX_LIMIT_WITH_VALUES = 100;
 const DEFAULT_LIMIT = 100;
-/** A Worker invocation has 6 simultaneous outgoing connections (platform-notes.md): at most that many nodes at once. */
-const FAN_OUT = 6;
 
 /**
  * `GET /s/keys?prefix=P&limit=N&cursor=C&values=true`: one page of the keys with
@@ -87,18 +86,4 @@ async function askNode(cluster: Cluster, node: string, prefix: string, after: st
   } catch {
     return undefined;
   }
-}
-
-/** `call` for every item, at most `width` at a time, results in the items' order. */
-async function inBatches<T, R>(items: readonly T[], width: number, call: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await call(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return results;
 }

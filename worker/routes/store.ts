@@ -3,6 +3,7 @@ import { grantOf, type AuthorizedRequest } from "../auth";
 import { clusterFor } from "../cluster";
 import { badRequest, json, rawJson } from "../http";
 import { deleteKey as deleteOperation, notFound, readKey, writeKey, type Caller, type Stored } from "../operations";
+import { traceOf } from "../observe";
 import { queryKey, writeFromBody } from "../request";
 
 /**
@@ -39,7 +40,7 @@ export async function deleteKey(request: AuthorizedRequest, env: Env, ctx: Execu
 }
 
 function caller(request: AuthorizedRequest, ctx: ExecutionContext): Caller {
-  return { grant: grantOf(request), background: (work) => ctx.waitUntil(work) };
+  return { grant: grantOf(request), background: (work) => ctx.waitUntil(work), trace: traceOf(request) };
 }
 
 function refuse(request: IRequest, name: string, message: string): void {
