@@ -32,6 +32,7 @@ import type {
 import { nodePage } from "../shared/listing";
 import { checkBatchItems, runBatch } from "./batch";
 import { CatchUpRun } from "./catch-up";
+import { pageOf } from "../shared/catch-up";
 import { HintStore } from "./hints";
 import { AlarmScheduler } from "./scheduler";
 import { FaultSwitch } from "./fault-switch";
@@ -242,14 +243,12 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (refused !== undefined) return refused;
     this.commits.flush();
     if (part === "hints") {
-      const entries = this.hints.page(target, after, HINT_PAGE);
-      return { entries, next: entries.length === HINT_PAGE ? entries[entries.length - 1]!.key : null };
+      return pageOf(this.hints.page(target, after, HINT_PAGE), HINT_PAGE, () => true);
     }
     if (part !== "replicas") throw new TypeError("catchUpPage: part must be hints or replicas");
     const theirs = this.ringOf(ring);
     const scanned = this.store.entriesAfter(after, CATCH_UP_SCAN);
-    const entries = scanned.filter(({ key }) => theirs.preferenceList(key).includes(target));
-    return { entries, next: scanned.length === CATCH_UP_SCAN ? scanned[scanned.length - 1]!.key : null };
+    return pageOf(scanned, CATCH_UP_SCAN, (key) => theirs.preferenceList(key).includes(target));
   }
 
   /** A ring of `members`, kept while the same members ask: a catch-up pass asks page after page. */
@@ -532,7 +531,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     await Promise.all(
       back.map(async (target) => {
         for (let i = 0; i < HINT_PAGES; i++) {
-          const page = this.hints.page(target, "", HINT_PAGE);
+          const { entries: page, next } = pageOf(this.hints.page(target, "", HINT_PAGE), HINT_PAGE, () => true);
           if (page.length === 0) return;
           try {
             await peers.applyEntries(target, page);
@@ -540,7 +539,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
             return; // Not reachable yet, though not declared dead: the next period tries again.
           }
           this.hints.confirm(target, page);
-          if (page.length < HINT_PAGE) return;
+          if (next === null) return;
         }
       }),
     );

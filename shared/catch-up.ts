@@ -1,6 +1,7 @@
 import { invariant } from "./invariant";
+import { entryBytes } from "./storage/entry-bytes";
 import { compareKeys } from "./storage/key-order";
-import type { CatchUpPage, CatchUpPart } from "./wire";
+import type { CatchUpPage, CatchUpPart, KeyedEntry } from "./wire";
 
 /**
  * A node's catch-up pass: the rules, without I/O.
@@ -89,4 +90,27 @@ export function progressOf(state: CatchUp): CatchUpProgress {
     received: state.received,
     startedAt: state.startedAt,
   };
+}
+
+/** The most bytes of entries one page carries: far under Workers RPC's 32 MiB, whatever the values' sizes. */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One page from `scanned` (rows read in key order, at most `limit`): the ones
+ * `keep` picks, until the next would take the page past `maxBytes` (a first
+ * entry always goes, so a page always moves on). `next` is the last key the
+ * page covers, or null when it covers the rest of the part.
+ */
+export function pageOf(scanned: readonly KeyedEntry[], limit: number, keep: (key: string) => boolean, maxBytes = PAGE_BYTES): CatchUpPage {
+  const entries: KeyedEntry[] = [];
+  let bytes = 0;
+  for (const [i, item] of scanned.entries()) {
+    if (!keep(item.key)) continue;
+    const size = entryBytes(item.key, item.entry);
+    if (entries.length > 0 && bytes + size > maxBytes) return { entries, next: scanned[i - 1]!.key };
+    entries.push(item);
+    bytes += size;
+  }
+  const last = scanned[scanned.length - 1];
+  return { entries, next: scanned.length === limit && last !== undefined ? last.key : null };
 }

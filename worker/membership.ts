@@ -36,15 +36,19 @@ export interface MembershipSource {
  * A view from members and the ring's member names. `ring` is what the answering
  * node put on its ring (dead members within their grace included: only the node
  * knows when it declared them); without it, the alive and suspect members.
+ * `previous`'s ring is reused when the ring's members are the same: a member
+ * turning suspect or dead changes the view, not the ring.
  */
 export function buildView(
   members: readonly MemberStatus[],
   options: RingOptions,
   source?: string,
   ring?: readonly string[],
+  previous?: MembershipView,
 ): MembershipView {
   const names = ring === undefined ? ringMembers(members) : [...ring].sort();
-  const built = Ring.build(names, options);
+  const digest = ringDigest(names);
+  const built = previous?.digest === digest ? previous.ring : Ring.build(names, options);
   const onRing = new Set(names);
   const named = (state: MemberStatus["state"]) =>
     new Set(members.filter((m) => m.state === state && onRing.has(m.name)).map((m) => m.name));
@@ -53,7 +57,7 @@ export function buildView(
   return {
     members,
     ring: built,
-    digest: ringDigest(names),
+    digest,
     source,
     dead,
     suspects,
@@ -120,8 +124,8 @@ export class GossipMembership implements MembershipSource {
       try {
         const reply = await this.options.ask(node);
         if (reply.members.length === 0) continue; // a node not taking part knows nobody
-        if (this.current === undefined || reply.digest !== this.current.digest) {
-          this.current = buildView(reply.members, this.options.ring, reply.node, reply.ring);
+        if (this.current === undefined || reply.digest !== this.current.digest || !sameStates(reply.members, this.current.members)) {
+          this.current = buildView(reply.members, this.options.ring, reply.node, reply.ring, this.current);
         }
         this.expiresAt = this.options.now() + this.options.ttlMs;
         return this.current;
@@ -142,6 +146,13 @@ export class GossipMembership implements MembershipSource {
     const shuffled = shuffle(live, this.options.random);
     return [...new Set([...shuffled, ...shuffle([...this.options.seeds], this.options.random)])];
   }
+}
+
+/** Whether two member lists give every member the same state (order aside). */
+function sameStates(a: readonly MemberStatus[], b: readonly MemberStatus[]): boolean {
+  if (a.length !== b.length) return false;
+  const states = new Map(b.map((m) => [m.name, m.state]));
+  return a.every((m) => states.get(m.name) === m.state);
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

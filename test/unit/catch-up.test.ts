@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { afterPage, beginCatchUp, caughtUp, nextPull, pending, progressOf, skipPeer, withPeers } from "../../shared/catch-up";
+import { afterPage, beginCatchUp, caughtUp, nextPull, pageOf, pending, progressOf, skipPeer, withPeers } from "../../shared/catch-up";
 import type { Entry } from "../../shared/entry";
 
 const entry: Entry = { kind: "value", value: "1", version: { wall: 1, logical: 0, writer: "w" } };
@@ -41,5 +41,29 @@ describe("a catch-up pass", () => {
     const at = afterPage(s, "b", "replicas", page(["m"], "m"));
     expect(() => afterPage(at, "b", "replicas", page(["a"], "a"))).toThrow(/only moves forward/);
     expect(() => afterPage(at, "x", "replicas", page([], null))).toThrow(/invariant/);
+  });
+});
+
+describe("a page of a peer's holdings", () => {
+  const rows = (keys: string[], size = 1) =>
+    keys.map((key) => ({ key, entry: { kind: "value" as const, value: "x".repeat(size), version: entry.version } }));
+
+  it("keeps what the filter picks, and ends the part when fewer rows than the limit were read", () => {
+    const page = pageOf(rows(["a", "b", "c"]), 5, (key) => key !== "b");
+    expect(page.entries.map((e) => e.key)).toEqual(["a", "c"]);
+    expect(page.next).toBeNull();
+  });
+
+  it("goes on after the last row read when the limit was reached, even if none was kept", () => {
+    expect(pageOf(rows(["a", "b"]), 2, () => false)).toEqual({ entries: [], next: "b" });
+  });
+
+  it("stops before the bytes would pass the cap, always taking a first entry, and resumes at the first left out", () => {
+    const big = rows(["a", "b", "c"], 1000);
+    const page = pageOf(big, 3, () => true, 1500);
+    expect(page.entries.map((e) => e.key)).toEqual(["a"]);
+    expect(page.next).toBe("a");
+    expect(pageOf(big.slice(1), 3, () => true, 1500).entries.map((e) => e.key)).toEqual(["b"]);
+    expect(pageOf(rows(["a"], 5000), 3, () => true, 1500).entries).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MemberStatus } from "../../shared/swim";
-import { viewDigest } from "../../shared/view";
+import { ringDigest, viewDigest } from "../../shared/view";
 import type { MembershipReply } from "../../shared/wire";
 import { GossipMembership } from "../../worker/membership";
 
@@ -22,8 +22,9 @@ function source(ttlMs = 1_000) {
       return new Promise((resolve) => pending.push(resolve));
     },
   });
-  const answer = (members: MemberStatus[]) => {
-    const reply = { node: "a", members, digest: viewDigest(members) };
+  const answer = (members: MemberStatus[], ring?: string[]) => {
+    const reply =
+      ring === undefined ? { node: "a", members, digest: viewDigest(members) } : { node: "a", members, ring, digest: ringDigest(ring) };
     for (const resolve of pending.splice(0)) resolve(reply);
   };
   return { membership, asked, answer, advance: (ms: number) => (now += ms) };
@@ -32,6 +33,23 @@ function source(ttlMs = 1_000) {
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("GossipMembership", () => {
+  it("learns a death that leaves the ring as it was (the grace): new states, the same ring", async () => {
+    const s = source();
+    const first = s.membership.view();
+    await flush();
+    s.answer(alive("a", "b", "c", "d"), ["a", "b", "c", "d"]);
+    const before = await first;
+    s.advance(1_000);
+    const next = s.membership.view();
+    await flush();
+    s.answer([...alive("a", "b", "c"), { name: "d", state: "dead", incarnation: 0, since: 5 }], ["a", "b", "c", "d"]);
+    await next;
+    const after = await s.membership.view();
+    expect(after.dead).toEqual(new Set(["d"]));
+    expect(after.ring).toBe(before.ring);
+    expect(after.digest).toBe(before.digest);
+  });
+
   it("builds its ring from a node's view and serves it from cache until the TTL", async () => {
     const s = source();
     const first = s.membership.view();
