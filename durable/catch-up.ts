@@ -10,14 +10,26 @@ import {
   type CatchUpProgress,
   type CatchUpReason,
 } from "../shared/catch-up";
-import type { CatchUpPage, CatchUpPart, KeyedEntry } from "../shared/wire";
+import type { CatchUpPart, CatchUpReply, KeyedEntry } from "../shared/wire";
 
 const STATE_KEY = "catch_up";
 
+/** The part of the object's synchronous KV storage the pass keeps its progress in. */
+export interface ProgressStore {
+  get<T>(key: string): T | undefined;
+  put(key: string, value: unknown): void;
+  delete(key: string): unknown;
+}
+
 export interface CatchUpDeps {
-  readonly kv: SyncKvStorage;
+  readonly kv: ProgressStore;
   /** One page from a peer; throws when the peer cannot be reached. */
-  readonly pull: (peer: string, part: CatchUpPart, after: string) => Promise<CatchUpPage>;
+  readonly pull: (peer: string, part: CatchUpPart, after: string) => Promise<CatchUpReply>;
+  /**
+   * Whether a page counts: the peer must have held this node's ring long enough
+   * for the routers to know it too, or it may still take writes this node misses.
+   */
+  readonly counts: (page: CatchUpReply) => boolean;
   /** Merges entries into this node's replicas. */
   readonly apply: (entries: readonly KeyedEntry[]) => void;
   readonly wallNow: () => number;
@@ -50,40 +62,46 @@ export class CatchUpRun {
   }
 
   /**
-   * Pulls up to `pages` pages, from each pending peer in turn until it fails or
-   * is done. `peers` are the ring's other members now (each is pulled from,
-   * even one met after the pass began); a peer no longer among them (off the
-   * ring) is skipped.
-   * Returns true when the pass is over.
+   * Pulls from the pending peers in parallel, up to `pages` pages each, each
+   * peer until it fails, is done, or answers with a page that does not count
+   * yet. `peers` are the ring's other members now (each is pulled from, even one
+   * met after the pass began); a peer no longer among them (off the ring) is
+   * skipped, and one `askable` rules out (dead in this node's view) is left
+   * pending without a call. Returns true when the pass is over.
    */
-  async step(peers: readonly string[], pages: number): Promise<boolean> {
+  async step(peers: readonly string[], pages: number, askable: (peer: string) => boolean): Promise<boolean> {
     if (this.state === undefined) return true;
-    let state = withPeers(this.state, peers);
+    this.state = withPeers(this.state, peers);
     const members = new Set(peers);
-    let budget = pages;
-    for (const next of pending(state)) {
-      if (!members.has(next.peer)) {
-        state = skipPeer(state, next.peer);
-        continue;
-      }
-      for (let pull: typeof next | undefined = next; pull !== undefined && budget > 0; budget--) {
-        let page: CatchUpPage;
-        try {
-          page = await this.deps.pull(pull.peer, pull.part, pull.after);
-        } catch {
-          break; // Unreachable now: the others first, this one at the next step.
-        }
-        this.deps.apply(page.entries);
-        state = afterPage(state, pull.peer, pull.part, page);
-        this.save(state);
-        pull = pending(state).find((p) => p.peer === next.peer);
-      }
-    }
+    for (const { peer } of pending(this.state)) if (!members.has(peer)) this.state = skipPeer(this.state, peer);
+    await Promise.all(
+      pending(this.state)
+        .filter(({ peer }) => askable(peer))
+        .map(({ peer }) => this.pullFrom(peer, pages)),
+    );
+    const state = this.state;
     this.save(state);
     if (!caughtUp(state)) return false;
     this.state = undefined;
     this.deps.kv.delete(STATE_KEY);
     return true;
+  }
+
+  /** Up to `pages` pages from `peer`; each one applied and its progress saved as it arrives. */
+  private async pullFrom(peer: string, pages: number): Promise<void> {
+    for (let i = 0; i < pages; i++) {
+      const pull = this.state === undefined ? undefined : pending(this.state).find((p) => p.peer === peer);
+      if (pull === undefined) return;
+      let page: CatchUpReply;
+      try {
+        page = await this.deps.pull(peer, pull.part, pull.after);
+      } catch {
+        return; // Unreachable now: this one at the next step.
+      }
+      this.deps.apply(page.entries);
+      if (!this.deps.counts(page) || this.state === undefined) return;
+      this.save(afterPage(this.state, peer, pull.part, page));
+    }
   }
 
   private save(state: CatchUp): void {

@@ -15,7 +15,7 @@ import type {
   AntiEntropyReply,
   BatchItem,
   BatchReply,
-  CatchUpPage,
+  CatchUpReply,
   CatchUpPart,
   HintReply,
   ListReply,
@@ -92,6 +92,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   private ring: Ring | undefined;
   private digest = "";
   private askedRing: { digest: string; ring: Ring } | undefined;
+  /** When (protocol time) this node's ring last changed. */
+  private ringSince = 0;
 
   /** The name the router addressed this object by: its ring member name. */
   readonly name: string;
@@ -111,6 +113,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       kv: ctx.storage.kv,
       pull: (peer, part, after) => this.peerClient().catchUpPage(peer, this.ring?.members ?? [], part, after),
       apply: (entries) => void this.store.applyAll(entries),
+      // The peer holds our ring, and has long enough that routers have learnt it too.
+      counts: (page) => page.digest === this.digest && page.ringAgeMs >= this.config.membershipTtlMs,
       wallNow: Date.now,
     });
     this.gossip = new SwimHost({
@@ -234,7 +238,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   }
 
   /** A page of what `target`, catching up, should have from this node (see shared/catch-up.ts). */
-  async catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpPage>> {
+  async catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpReply>> {
     requireKey(target);
     if (!Array.isArray(ring) || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
       throw new TypeError("catchUpPage: expected the target's ring members and a key to start after");
@@ -242,13 +246,13 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     const refused = this.admitPeer(target);
     if (refused !== undefined) return refused;
     this.commits.flush();
-    if (part === "hints") {
-      return pageOf(this.hints.page(target, after, HINT_PAGE), HINT_PAGE, () => true);
-    }
+    this.refreshRing();
+    const held = { digest: this.digest, ringAgeMs: this.scheduler.now() - this.ringSince };
+    if (part === "hints") return { ...pageOf(this.hints.page(target, after, HINT_PAGE), HINT_PAGE, () => true), ...held };
     if (part !== "replicas") throw new TypeError("catchUpPage: part must be hints or replicas");
     const theirs = this.ringOf(ring);
     const scanned = this.store.entriesAfter(after, CATCH_UP_SCAN);
-    return pageOf(scanned, CATCH_UP_SCAN, (key) => theirs.preferenceList(key).includes(target));
+    return { ...pageOf(scanned, CATCH_UP_SCAN, (key) => theirs.preferenceList(key).includes(target)), ...held };
   }
 
   /** A ring of `members`, kept while the same members ask: a catch-up pass asks page after page. */
@@ -346,6 +350,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       remaining = this.heldRows();
       if (dropped === 0) break;
     }
+    // A hint that did not fit in this node's store is still here: it must not leave with it.
+    remaining += hintCounts(this.hints.byTarget()).entries;
     if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
     this.scheduler.jobs.cancel("period");
@@ -487,21 +493,32 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   /** Starts (or widens) this node's catch-up pass, and runs its first step at once. */
   private beginCatchUp(reason: "joining" | "recovering"): void {
+    this.refreshRing();
     this.catchUp.begin(reason, this.peers());
     this.logger.log("info", "catch_up_started", { reason });
     this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now());
     this.arm();
   }
 
-  /** A few pages of the catch-up pass; while pages remain, the next step is due at once. */
+  /**
+   * A few pages from each peer; the pass goes on a quarter period later, so
+   * probes and SWIM timers run between steps. Peers this node holds dead are
+   * not called (each would cost a timeout), but stay pending.
+   */
   private async catchUpStep(): Promise<void> {
     if (!this.gossip.active || !this.catchUp.active) return;
-    const done = await this.catchUp.step(this.peers(), CATCH_UP_PAGES);
+    this.refreshRing();
+    const dead = new Set(
+      this.gossip
+        .members()
+        .filter((m) => m.state === "dead")
+        .map((m) => m.name),
+    );
+    const done = await this.catchUp.step(this.peers(), CATCH_UP_PAGES, (peer) => !dead.has(peer));
     if (done) {
       this.logger.log("info", "caught_up", {});
       return;
     }
-    // A peer that failed is retried a period later; otherwise the pass goes on now.
     this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now() + this.config.swim.protocolPeriodMs / 4);
   }
 
@@ -525,7 +542,6 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (targets.length === 0) return;
     const onRing = new Set(this.ring?.members ?? []);
     const states = new Map(this.gossip.members().map((m) => [m.name, m.state]));
-    if (this.absorbHints((target) => !onRing.has(target)) > 0) this.rebalanceSoon();
     const back = targets.filter((t) => onRing.has(t) && (states.get(t) === "alive" || states.get(t) === "suspect"));
     const peers = this.peerClient();
     await Promise.all(
@@ -543,14 +559,26 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
         }
       }),
     );
+    if (this.absorbHints((target) => !onRing.has(target), HINT_PAGES) > 0) this.rebalanceSoon();
   }
 
-  /** Moves the hints of the targets `absorb` picks into this node's store; returns how many moved. */
-  private absorbHints(absorb: (target: string) => boolean): number {
+  /**
+   * Moves the hints of the targets `absorb` picks into this node's store, up to
+   * `pages` pages per target; returns how many moved. A target whose hints do
+   * not fit (the node is full) keeps them, and the others go on.
+   */
+  private absorbHints(absorb: (target: string) => boolean, pages = Infinity): number {
     let moved = 0;
     for (const target of [...this.hints.byTarget().keys()].filter(absorb)) {
-      for (let page = this.hints.page(target, "", HINT_PAGE); page.length > 0; page = this.hints.page(target, "", HINT_PAGE)) {
-        this.store.applyAll(page);
+      for (let i = 0; i < pages; i++) {
+        const { entries: page } = pageOf(this.hints.page(target, "", HINT_PAGE), HINT_PAGE, () => true);
+        if (page.length === 0) break;
+        try {
+          this.store.applyAll(page);
+        } catch (error) {
+          this.logger.log("error", "hints_not_absorbed", { target, error });
+          break;
+        }
         this.hints.confirm(target, page);
         moved += page.length;
       }
@@ -623,6 +651,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (digest === this.digest && this.ring !== undefined) return;
     const changed = this.ring !== undefined;
     this.digest = digest;
+    this.ringSince = this.scheduler.now();
     this.ring = this.buildRing(members);
     if (changed) this.rebalanceSoon();
   }
@@ -646,7 +675,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   }
 
   private peerClient(): PeerClient & {
-    catchUpPage(peer: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<CatchUpPage>;
+    catchUpPage(peer: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<CatchUpReply>;
   } {
     const call = async <T>(peer: string, fn: (node: NodeApi) => Promise<Refusable<T>>): Promise<T> => {
       if (!this.faults.canReach(peer)) throw new NodeCallError(peer, { kind: "partitioned", message: `${peer} unreachable` });

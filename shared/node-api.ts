@@ -16,7 +16,7 @@ import type {
   ApplyEntriesReply,
   BatchItem,
   BatchReply,
-  CatchUpPage,
+  CatchUpReply,
   CatchUpPart,
   Fault,
   HintReply,
@@ -95,7 +95,7 @@ export interface NodeApi {
    * `target`, or its entries whose preference list under `ring` (the target's
    * ring members) names `target`. How a node joining or coming back catches up.
    */
-  catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpPage>>;
+  catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpReply>>;
   /** A SWIM message; the replies addressed to the sender, or null when a fault drops it. */
   swim(envelope: Envelope): Promise<Envelope[] | null>;
   // ---- membership (the router, operators) ----------------------------------

@@ -10,7 +10,7 @@ import type { MemberStatus } from "./swim";
 import type { Version } from "./version";
 
 /**
- * Every data reply carries the digest of the membership view the replica holds (`viewDigest`),
+ * Every data reply carries the digest of the ring the replica holds (`ringDigest`),
  * so a router whose cached view differs knows to refresh it early.
  */
 export interface ReadReply {
@@ -46,6 +46,12 @@ export interface CatchUpPage {
   readonly entries: readonly KeyedEntry[];
   /** Where the next page starts; null when this part is done. */
   readonly next: string | null;
+}
+
+/** A catch-up page as a peer answers it: with the ring it holds, and for how long (its protocol clock). */
+export interface CatchUpReply extends CatchUpPage {
+  readonly digest: string;
+  readonly ringAgeMs: number;
 }
 
 /** Which of a peer's holdings a catch-up page reads: its hints for the node, or its replicas of the node's keys. */
@@ -106,7 +112,7 @@ export interface NodeStats {
   readonly storage: StorageStats;
   /** This node's own SWIM state and incarnation; undefined before it has started. */
   readonly swim?: { readonly state: string; readonly incarnation: number; readonly health: number };
-  /** The digest of this node's membership view (`viewDigest`). */
+  /** The digest of this node's ring (`ringDigest`). */
   readonly digest: string;
   /** The last membership events this node saw, oldest first (bounded: `RECENT_EVENTS`). */
   readonly events: readonly RecentEvent[];

@@ -46,6 +46,11 @@ export async function coordinateBatch(
     ops.map((op) => (op.op === "get" ? levels.r : levels.w)),
   );
   const calls = [...shareByNode(items, owners)].map(async ([node, share]) => {
+    // A home replica held dead is not called (a timeout each); its writes reach it by its catch-up.
+    if (view.dead.has(node)) {
+      for (const op of share.ops) tally.failed(op, node, `${node} is dead`, "dead");
+      return;
+    }
     try {
       const reply = await withTimeout(replicas.batch(node, share.items), deps.replicaTimeoutMs, deps.schedule);
       membership.observe(reply.digest);

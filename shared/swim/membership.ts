@@ -22,8 +22,13 @@ export class Membership {
   private deadlinesChanged = false;
   private events: MembershipEvent[] = [];
   private selfIncarnation = 0;
-  /** Verdicts of our own death we refuted: the others wrote to hints for us meanwhile. */
+  /**
+   * Verdicts of our own death we heard (and refuted, or had outlived by
+   * restarting): the others wrote to hints for us meanwhile.
+   */
   deathsRefuted = 0;
+  /** The incarnation restored from a snapshot, until a verdict about that life is heard. */
+  private restoredAt: number | undefined;
   private hasLeft = false;
 
   constructor(
@@ -185,6 +190,7 @@ export class Membership {
     if (snapshot.self !== this.self) throw new Error(`snapshot of ${snapshot.self} restored into ${this.self}`);
     this.hasLeft = snapshot.left;
     this.selfIncarnation = snapshot.incarnation;
+    this.restoredAt = snapshot.incarnation;
     if (!snapshot.left) this.announceSelf(snapshot.incarnation + 1);
     // Tombstones oldest first, so that they are reaped in order.
     const bySince = [...snapshot.members].sort((a, b) => (a.since ?? 0) - (b.since ?? 0));
@@ -197,12 +203,21 @@ export class Membership {
 
   private hearAboutSelf(update: Update): void {
     if (this.hasLeft) return;
+    // A verdict on the life before our restart: restoring already announced us above it, so
+    // there is nothing to refute, but we were dead to the others while down.
+    if (update.state === "dead" && this.restoredAt !== undefined && update.incarnation >= this.restoredAt) this.heardOwnDeath();
     const next = refutation(this.selfIncarnation, update);
     if (next === undefined) return;
-    if (update.state === "dead") this.deathsRefuted++;
+    if (update.state === "dead") this.heardOwnDeath();
     this.announceSelf(next);
     // Lifeguard: being accused suggests we are the slow one.
     if (update.state !== "alive") this.awareness.apply(1);
+  }
+
+  /** Counts a verdict of our own death, once per life: the host catches up on what it missed. */
+  private heardOwnDeath(): void {
+    this.deathsRefuted++;
+    this.restoredAt = undefined;
   }
 
   private announceSelf(incarnation: number): void {

@@ -358,6 +358,28 @@ describe("join, leave, restart", () => {
     expect(() => new SwimMember("z", DEFAULT_SWIM_CONFIG, { random: Math.random }, saved)).toThrow(/snapshot of a/);
   });
 
+  it("counts a verdict of its own death: refuted, or about the life before a restart, once", () => {
+    const c = cluster(["a", "b", "c"]);
+    const dead = (incarnation: number) => ({
+      from: "c",
+      to: "a",
+      msg: { type: "ping" as const, seq: 1, incarnation: 0, updates: [{ state: "dead" as const, member: "a", incarnation, from: "c" }] },
+    });
+    c.get("a").receive(0, dead(0));
+    expect(c.get("a").deathsRefuted).toBe(1);
+    const saved = JSON.parse(JSON.stringify(c.get("a").snapshot()));
+    const restored = new SwimMember("a", DEFAULT_SWIM_CONFIG, { random: new Rng(4).source }, saved);
+    // Restoring announced incarnation 2 already: the verdict on incarnation 1 needs no refutation, but was a death.
+    restored.receive(10, dead(1));
+    restored.receive(20, dead(1));
+    expect(restored.incarnation).toBe(2);
+    expect(restored.deathsRefuted).toBe(1);
+    // A suspicion is no death.
+    const fresh = cluster(["a", "b"]).get("a");
+    fresh.receive(0, { ...dead(0), msg: { ...dead(0).msg, updates: [{ state: "suspect", member: "a", incarnation: 0, from: "c" }] } });
+    expect(fresh.deathsRefuted).toBe(0);
+  });
+
   it("reaps graves after deadRetentionMs", () => {
     const c = cluster(["a", "b", "c"], { ...DEFAULT_SWIM_CONFIG, deadRetentionMs: 10_000 });
     c.get("a").receive(0, { from: "c", to: "a", msg: { type: "leave", incarnation: 0 } });

@@ -31,9 +31,11 @@ export async function listKeys(request: AuthorizedRequest, env: Env): Promise<Re
   );
   // Every key a page can hold starts with the prefix: a token may list within its own prefix only.
   permit(grantOf(request), "read", prefix);
-  const nodes = (await cluster.membership.view()).ring.members;
+  const view = await cluster.membership.view();
+  const nodes = view.ring.members;
+  // A member held dead (on the ring for its grace) is not asked, which would cost a timeout: it counts as unreachable.
   const answers = await admitted(cluster.admission, () =>
-    inBatches(nodes, FAN_OUT, (node) => askNode(cluster, node, prefix, after, limit)),
+    inBatches(nodes, FAN_OUT, (node) => (view.dead.has(node) ? Promise.resolve(undefined) : askNode(cluster, node, prefix, after, limit))),
   );
   const pages: NodePage[] = [];
   const unreachable: string[] = [];

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { CatchUpRun, type ProgressStore } from "../../durable/catch-up";
+import type { Entry } from "../../shared/entry";
+import type { CatchUpPart, CatchUpReply, KeyedEntry } from "../../shared/wire";
+
+const entry: Entry = { kind: "value", value: "1", version: { wall: 1, logical: 0, writer: "w" } };
+
+/** The pass's progress store, in a map. */
+function kv(): ProgressStore {
+  const map = new Map<string, unknown>();
+  return {
+    get: <T>(key: string) => map.get(key) as T | undefined,
+    put: (key: string, value: unknown) => void map.set(key, value),
+    delete: (key: string) => map.delete(key),
+  };
+}
+
+/** Peers that each hold one page of hints and two pages of replicas; `down` ones throw, `behind` ones answer pages that do not count. */
+function run(storage = kv(), options: { down?: string[]; behind?: string[] } = {}) {
+  const applied: KeyedEntry[] = [];
+  const calls: string[] = [];
+  const pull = async (peer: string, part: CatchUpPart, after: string): Promise<CatchUpReply> => {
+    calls.push(`${peer}:${part}:${after}`);
+    if (options.down?.includes(peer)) throw new Error(`${peer} unreachable`);
+    const digest = options.behind?.includes(peer) ? "old" : "ring";
+    if (part === "hints") return { entries: [{ key: `${peer}-h`, entry }], next: null, digest, ringAgeMs: 5_000 };
+    if (after === "") return { entries: [{ key: `${peer}-a`, entry }], next: `${peer}-a`, digest, ringAgeMs: 5_000 };
+    return { entries: [{ key: `${peer}-b`, entry }], next: null, digest, ringAgeMs: 5_000 };
+  };
+  const catchUp = new CatchUpRun({
+    kv: storage,
+    pull,
+    apply: (entries) => applied.push(...entries),
+    counts: (page) => page.digest === "ring",
+    wallNow: () => 0,
+  });
+  return { catchUp, applied, calls, storage };
+}
+
+describe("CatchUpRun", () => {
+  it("pulls hints then both replica pages from every peer, and is over", async () => {
+    const r = run();
+    r.catchUp.begin("recovering", ["b", "c"]);
+    expect(r.catchUp.active).toBe(true);
+    expect(await r.catchUp.step(["b", "c"], 8, () => true)).toBe(true);
+    expect(r.catchUp.active).toBe(false);
+    expect(r.applied.map((e) => e.key).sort()).toEqual(["b-a", "b-b", "b-h", "c-a", "c-b", "c-h"]);
+  });
+
+  it("stops at the page budget, and resumes where it was after a restart", async () => {
+    const storage = kv();
+    const first = run(storage);
+    first.catchUp.begin("joining", ["b"]);
+    expect(await first.catchUp.step(["b"], 2, () => true)).toBe(false);
+    expect(first.catchUp.progress).toMatchObject({ state: "joining", peers: 1, peersDone: 0, received: 2 });
+    const again = run(storage);
+    expect(again.catchUp.active).toBe(true);
+    expect(await again.catchUp.step(["b"], 8, () => true)).toBe(true);
+    expect(again.calls).toEqual(["b:replicas:b-a"]);
+  });
+
+  it("waits for a peer that is down or not askable, and skips one off the ring", async () => {
+    const r = run(kv(), { down: ["c"] });
+    r.catchUp.begin("recovering", ["b", "c", "d"]);
+    expect(await r.catchUp.step(["b", "c", "d"], 8, (peer) => peer !== "d")).toBe(false);
+    expect(r.calls.some((c) => c.startsWith("d:"))).toBe(false);
+    expect(r.catchUp.progress).toMatchObject({ peersDone: 1 });
+    expect(await r.catchUp.step(["b"], 8, () => true)).toBe(true);
+  });
+
+  it("does not count a page from a peer whose ring differs from ours: it is asked again", async () => {
+    const r = run(kv(), { behind: ["b"] });
+    r.catchUp.begin("joining", ["b"]);
+    expect(await r.catchUp.step(["b"], 8, () => true)).toBe(false);
+    expect(r.calls).toEqual(["b:hints:"]);
+    expect(r.catchUp.progress).toMatchObject({ peersDone: 0, received: 0 });
+  });
+});
