@@ -20,7 +20,7 @@ buildDashboard();
 //
 // SWIM periods are 10 minutes, so node alarms never fire on their own during a test:
 // tests step protocol periods with runDurableObjectAlarm, and an alarm run early acts at
-// its due time (see durable/ring-node.ts). Every other protocol duration keeps its
+// its due time (see durable/scheduler.ts). Every other protocol duration keeps its
 // production ratio to the period (1 s period: 500 ms ping timeout, 30 s push-pull...).
 const PERIOD = 600_000;
 const testVars = {

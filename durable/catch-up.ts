@@ -11,8 +11,9 @@ import {
   type CatchUpReason,
 } from "../shared/catch-up";
 import type { CatchUpPart, CatchUpReply, KeyedEntry } from "../shared/wire";
+import { KV_KEYS } from "./schema";
 
-const STATE_KEY = "catch_up";
+const STATE_KEY = KV_KEYS.catchUp;
 
 /** The part of the object's synchronous KV storage the pass keeps its progress in. */
 export interface ProgressStore {

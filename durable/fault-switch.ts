@@ -1,8 +1,10 @@
 import { refusal, type Refusal } from "../shared/node-api";
 import type { Fault } from "../shared/wire";
+import { gatedTransport, type PeerTransport } from "./peer-transport";
+import { KV_KEYS } from "./schema";
 
 const UP: Fault = Object.freeze({ mode: "up" });
-const STORAGE_KEY = "fault";
+const STORAGE_KEY = KV_KEYS.fault;
 
 /**
  * Injected faults of one node. Persisted, so that a node set down stays down
@@ -44,6 +46,11 @@ export class FaultSwitch {
     if (this.fault.mode === "crash") return crashed(node);
     if (peer !== undefined && !this.canReach(peer)) return refusal("partitioned", `${node} is partitioned from ${peer} (injected fault)`);
     return undefined;
+  }
+
+  /** `transport` as this node's faults let it call: the one place outbound calls are gated. */
+  gate(transport: PeerTransport): PeerTransport {
+    return gatedTransport(transport, (peer) => this.canReach(peer));
   }
 
   /** Whether messages between this node and `peer` get through (partitions cut both ways). */

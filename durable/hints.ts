@@ -2,6 +2,9 @@ import { isEntry, supersedes, type Entry } from "../shared/entry";
 import { entryBytes } from "../shared/storage/entry-bytes";
 import { compareVersions } from "../shared/version";
 import type { KeyedEntry } from "../shared/wire";
+import { TABLES } from "./schema";
+
+const HINTS = TABLES.hints;
 
 /** Hints held for one replica, as `/cluster` shows them. */
 export interface HintCount {
@@ -23,15 +26,8 @@ export interface HintCount {
 export class HintStore {
   private counts: Map<string, { entries: number; bytes: number }> | undefined;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS hints (
-      target TEXT NOT NULL,
-      key TEXT NOT NULL,
-      entry TEXT NOT NULL,
-      bytes INTEGER NOT NULL,
-      PRIMARY KEY (target, key)
-    ) WITHOUT ROWID`);
-  }
+  /** Over the table durable/schema.ts declares (its migrations have run: the node's constructor runs them). */
+  constructor(private readonly sql: SqlStorage) {}
 
   /** Keeps `entry` for `target` unless a newer one is held; false when it would take the node past `roomBytes`. */
   add(target: string, key: string, entry: Entry, roomBytes: number): boolean {
@@ -41,7 +37,7 @@ export class HintStore {
     const bytes = entryBytes(key, entry);
     if (bytes - (held?.bytes ?? 0) > roomBytes) return false;
     this.sql.exec(
-      `INSERT INTO hints (target, key, entry, bytes) VALUES (?, ?, ?, ?)
+      `INSERT INTO ${HINTS} (target, key, entry, bytes) VALUES (?, ?, ?, ?)
        ON CONFLICT (target, key) DO UPDATE SET entry = excluded.entry, bytes = excluded.bytes`,
       target,
       key,
@@ -56,7 +52,7 @@ export class HintStore {
   page(target: string, after: string, limit: number): KeyedEntry[] {
     const rows = this.sql
       .exec<{ key: string; entry: string }>(
-        "SELECT key, entry FROM hints WHERE target = ? AND key > ? ORDER BY key LIMIT ?",
+        `SELECT key, entry FROM ${HINTS} WHERE target = ? AND key > ? ORDER BY key LIMIT ?`,
         target,
         after,
         limit,
@@ -71,7 +67,7 @@ export class HintStore {
     for (const { key, entry } of delivered) {
       const held = this.read(target, key);
       if (held === undefined || compareVersions(held.entry.version, entry.version) !== 0) continue;
-      this.sql.exec("DELETE FROM hints WHERE target = ? AND key = ?", target, key);
+      this.sql.exec(`DELETE FROM ${HINTS} WHERE target = ? AND key = ?`, target, key);
       this.count(target, -1, -held.bytes);
     }
   }
@@ -81,9 +77,22 @@ export class HintStore {
     return this.loaded();
   }
 
+  /** All hints held: totals and per replica, as a node's stats show them. */
+  summary(): { entries: number; bytes: number; byReplica: Record<string, HintCount> } {
+    let entries = 0;
+    let bytes = 0;
+    const byReplica: Record<string, HintCount> = {};
+    for (const [target, count] of this.loaded()) {
+      entries += count.entries;
+      bytes += count.bytes;
+      byReplica[target] = count;
+    }
+    return { entries, bytes, byReplica };
+  }
+
   private read(target: string, key: string): { entry: Entry; bytes: number } | undefined {
     const [row] = this.sql
-      .exec<{ entry: string; bytes: number }>("SELECT entry, bytes FROM hints WHERE target = ? AND key = ?", target, key)
+      .exec<{ entry: string; bytes: number }>(`SELECT entry, bytes FROM ${HINTS} WHERE target = ? AND key = ?`, target, key)
       .toArray();
     return row === undefined ? undefined : { entry: parseEntry(row.entry), bytes: row.bytes };
   }
@@ -100,7 +109,7 @@ export class HintStore {
   private loaded(): Map<string, { entries: number; bytes: number }> {
     if (this.counts === undefined) {
       const rows = this.sql.exec<{ target: string; entries: number; bytes: number }>(
-        "SELECT target, COUNT(*) AS entries, SUM(bytes) AS bytes FROM hints GROUP BY target",
+        `SELECT target, COUNT(*) AS entries, SUM(bytes) AS bytes FROM ${HINTS} GROUP BY target`,
       );
       this.counts = new Map([...rows].map((r) => [r.target, { entries: r.entries, bytes: r.bytes }]));
     }

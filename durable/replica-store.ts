@@ -2,6 +2,10 @@ import type { Entry } from "../shared/entry";
 import type { Rows, StoreCounts } from "../shared/storage/rows";
 import { StoreRules, type StoreOptions } from "../shared/storage/store-rules";
 import type { KeyedEntry } from "../shared/wire";
+import { TABLES } from "./schema";
+
+const ENTRIES = TABLES.entries;
+const COUNTS = TABLES.entryCounts;
 
 /** The columns of an entry's row, in `EntryRow`'s shape. */
 const COLUMNS = "key, value, wall, logical, writer, expires_at";
@@ -15,7 +19,8 @@ const DEFAULTS: StoreOptions = { node: "replica", cacheBytes: 8 * 1024 * 1024, m
  * SQLite is the serving copy. Every change is written before the caller's
  * promise settles, and the object's output gate holds the acknowledgement until
  * that write is durable: an acknowledged write survives a reset, a restart and
- * a deploy. Starting reads the counts row and nothing else.
+ * a deploy. Starting reads the counts row and nothing else. Its tables are
+ * declared in durable/schema.ts.
  */
 export class ReplicaStore extends StoreRules {
   private readonly sqlite: SqliteRows;
@@ -37,36 +42,20 @@ export class SqliteRows implements Rows {
   private readonly sql: SqlStorage;
   rowsRead = 0;
 
+  /** Over the tables durable/schema.ts declares (its migrations have run: the node's constructor runs them). */
   constructor(private readonly storage: DurableObjectStorage) {
-    const sql = (this.sql = storage.sql);
-    // WITHOUT ROWID: the key is the primary key and the only lookup path.
-    // A NULL value marks a tombstone.
-    sql.exec(`CREATE TABLE IF NOT EXISTS entries (
-      key TEXT PRIMARY KEY,
-      value TEXT,
-      wall INTEGER NOT NULL,
-      logical INTEGER NOT NULL,
-      writer TEXT NOT NULL
-    ) WITHOUT ROWID`);
-    addExpiryColumn(sql);
-    // One row (id 0): the counts, written in the transaction of each change they count.
-    sql.exec(`CREATE TABLE IF NOT EXISTS entry_counts (
-      id INTEGER PRIMARY KEY CHECK (id = 0),
-      live INTEGER NOT NULL,
-      tombstones INTEGER NOT NULL,
-      bytes INTEGER NOT NULL
-    )`);
+    this.sql = storage.sql;
   }
 
   read(key: string): Entry | undefined {
-    const [row] = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM entries WHERE key = ?`, key);
+    const [row] = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM ${ENTRIES} WHERE key = ?`, key);
     return row === undefined ? undefined : fromRow(row);
   }
 
   write(key: string, entry: Entry): void {
     const v = entry.version;
     this.rows(
-      `INSERT INTO entries (key, value, wall, logical, writer, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${ENTRIES} (key, value, wall, logical, writer, expires_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, wall = excluded.wall,
          logical = excluded.logical, writer = excluded.writer, expires_at = excluded.expires_at`,
       key,
@@ -79,11 +68,11 @@ export class SqliteRows implements Rows {
   }
 
   delete(key: string): void {
-    this.rows("DELETE FROM entries WHERE key = ?", key);
+    this.rows(`DELETE FROM ${ENTRIES} WHERE key = ?`, key);
   }
 
   scan(after: string, limit: number): KeyedEntry[] {
-    const rows = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`, after, limit);
+    const rows = this.rows<EntryRow>(`SELECT ${COLUMNS} FROM ${ENTRIES} WHERE key > ? ORDER BY key LIMIT ?`, after, limit);
     return rows.map((row) => ({ key: row.key, entry: fromRow(row) }));
   }
 
@@ -91,7 +80,7 @@ export class SqliteRows implements Rows {
     // Keys with the prefix are a range from the prefix itself; the cursor is read
     // lazily and left at the first key past the range, so no more rows are read.
     const cursor = this.sql.exec<EntryRow>(
-      `SELECT ${COLUMNS} FROM entries WHERE key > ? AND key >= ? ORDER BY key LIMIT ?`,
+      `SELECT ${COLUMNS} FROM ${ENTRIES} WHERE key > ? AND key >= ? ORDER BY key LIMIT ?`,
       after,
       prefix,
       limit,
@@ -106,13 +95,13 @@ export class SqliteRows implements Rows {
   }
 
   readCounts(): StoreCounts | undefined {
-    const [row] = this.rows<CountsRow>("SELECT live, tombstones, bytes FROM entry_counts WHERE id = 0");
+    const [row] = this.rows<CountsRow>(`SELECT live, tombstones, bytes FROM ${COUNTS} WHERE id = 0`);
     return row;
   }
 
   writeCounts({ live, tombstones, bytes }: StoreCounts): void {
     this.rows(
-      `INSERT INTO entry_counts (id, live, tombstones, bytes) VALUES (0, ?, ?, ?)
+      `INSERT INTO ${COUNTS} (id, live, tombstones, bytes) VALUES (0, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET live = excluded.live, tombstones = excluded.tombstones, bytes = excluded.bytes`,
       live,
       tombstones,
@@ -156,13 +145,4 @@ function fromRow(row: EntryRow): Entry {
   if (row.value === null) return { kind: "tombstone", version };
   const entry: Entry = { kind: "value", value: row.value, version };
   return row.expires_at === null ? entry : { ...entry, expiresAt: row.expires_at };
-}
-
-/**
- * Stores written before expiry existed have no `expires_at` column: it is added
- * (NULL, never expires), so their entries stay readable as they were.
- */
-function addExpiryColumn(sql: SqlStorage): void {
-  const columns = sql.exec<{ name: string }>("PRAGMA table_info(entries)").toArray();
-  if (!columns.some((c) => c.name === "expires_at")) sql.exec("ALTER TABLE entries ADD COLUMN expires_at INTEGER");
 }

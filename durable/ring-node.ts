@@ -1,15 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig, type ClusterConfig } from "../shared/config";
 import { isEntry, type Entry } from "../shared/entry";
-import { withTimeout } from "../shared/quorum";
 import { createLogger, type Logger } from "../shared/log";
 import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
 import type { MetricFamily } from "../shared/metrics";
-import { isRefusal, refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
-import { NodeCallError } from "../shared/failure";
-import { timers } from "../shared/timers";
+import { refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
 import { ringDigest, ringMembers } from "../shared/view";
 import type {
   AntiEntropyReply,
@@ -29,38 +26,24 @@ import type {
   ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
-import { nodePage } from "../shared/listing";
-import { checkBatchItems, runBatch } from "./batch";
+import { checkBatchItems } from "./batch";
 import { CatchUpRun } from "./catch-up";
-import { pageOf } from "../shared/catch-up";
 import { HintStore } from "./hints";
-import { AlarmScheduler } from "./scheduler";
+import { HintHandover } from "./hint-handover";
 import { FaultSwitch } from "./fault-switch";
-import { GroupCommit } from "./group-commit";
 import { serveInternalApi } from "./internal-api";
 import { NodeMetrics } from "./node-metrics";
-import { Rebalancer, type PeerClient } from "./rebalancer";
+import { PeriodicWork } from "./periodic-work";
+import { ownName } from "./own-name";
+import { rpcTransport, type PeerTransport } from "./peer-transport";
+import { Rebalancer } from "./rebalancer";
+import { ReplicaOps } from "./replica-ops";
 import { ReplicaStore } from "./replica-store";
-import { refuseWhenFull } from "../shared/storage/store-rules";
+import { migrate } from "./schema";
 import { SwimHost } from "./swim-host";
 
 /** The most live keys a node returns for one page of a listing. */
 const MAX_LIST_LIMIT = 1000;
-/** Tombstones and expired keys a node reads past its live ones for a page, at most: bounds a page's work. */
-const LIST_SCAN_SLACK = 1000;
-
-/** Drain rounds a graceful leave makes while late writes keep some keys here. */
-const LEAVE_ROUNDS = 3;
-
-/** Rows of its store a node reads for one catch-up page of another's keys; hints per page and per handoff call. */
-const CATCH_UP_SCAN = 512;
-const HINT_PAGE = 256;
-/** Pages a catch-up pulls, and hint pages a node hands over, per wake: bounds the alarm's work between SWIM timers. */
-const CATCH_UP_PAGES = 8;
-const HINT_PAGES = 4;
-
-/** The periodic jobs multiplexed on the object's one alarm. */
-type Job = "period" | "swim" | "repair" | "rebalance" | "catch-up";
 
 /**
  * One node of the ring: a replica of every key whose preference list names it,
@@ -71,27 +54,32 @@ type Job = "period" | "swim" | "repair" | "rebalance" | "catch-up";
  * routes: only code holding the RING_NODE binding (the router, other nodes) can
  * reach an object.
  *
- * Its periodic work (the SWIM period and timers, repair, rebalancing) shares
- * the object's one alarm through an `AlarmScheduler`, whose `now` is also the
- * protocol's time.
+ * Its periodic work (the SWIM period and timers, repair, rebalancing, catch-up)
+ * shares the object's one alarm (durable/periodic-work.ts), whose `now` is also
+ * the protocol's time; which job runs when is decided by `JobRules`
+ * (shared/jobs.ts). Every call it makes to a peer goes through one
+ * `PeerTransport`, gated once by the fault switch. What it persists is declared
+ * in durable/schema.ts, whose migrations run first.
  */
 export class RingNode extends DurableObject<Env> implements NodeApi {
   private readonly config: ClusterConfig;
   private readonly store: ReplicaStore;
   private readonly hints: HintStore;
+  private readonly handover: HintHandover;
+  private readonly transport: PeerTransport;
   private readonly catchUp: CatchUpRun;
   private readonly faults: FaultSwitch;
   private readonly gossip: SwimHost;
   private readonly rebalancer: Rebalancer;
-  private readonly scheduler: AlarmScheduler<Job>;
-  private readonly commits: GroupCommit<KeyedEntry, Refusable<WriteReply>>;
+  /** The periodic work on the alarm; public so a test can schedule a job (`work.rules`) and see what is scheduled. */
+  readonly work: PeriodicWork;
+  private readonly replica: ReplicaOps;
   private readonly events = new RecentEvents();
   /** In memory: they start from zero with the object (see durable/node-metrics.ts). */
   private readonly counters = new NodeMetrics();
   private readonly logger: Logger;
   private ring: Ring | undefined;
   private digest = "";
-  private askedRing: { digest: string; ring: Ring } | undefined;
   /** When (protocol time) this node's ring last changed. */
   private ringSince = 0;
 
@@ -100,6 +88,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    migrate(ctx.storage);
     this.name = ownName(ctx);
     this.logger = createLogger(this.name, console);
     this.config = parseConfig(env);
@@ -107,11 +96,24 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     const { cacheBytes, maxNodeBytes } = this.config.storage;
     this.store = new ReplicaStore(ctx.storage, { node: this.name, cacheBytes, maxBytes: maxNodeBytes });
     this.hints = new HintStore(ctx.storage.sql);
-    this.scheduler = new AlarmScheduler(ctx.storage);
     this.faults = new FaultSwitch(ctx.storage.kv);
+    // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
+    const rpc = rpcTransport({
+      self: this.name,
+      stub: (peer) => env.RING_NODE.getByName(peer),
+      bulkTimeoutMs: this.config.replicaTimeoutMs * 3,
+    });
+    this.transport = this.faults.gate(rpc);
+    this.handover = new HintHandover({
+      hints: this.hints,
+      transport: this.transport,
+      absorb: (entries) => void this.store.applyAll(entries),
+      logger: this.logger,
+      absorbed: () => this.work.rebalanceSoon(),
+    });
     this.catchUp = new CatchUpRun({
       kv: ctx.storage.kv,
-      pull: (peer, part, after) => this.peerClient().catchUpPage(peer, this.ring?.members ?? [], part, after),
+      pull: (peer, part, after) => this.transport.catchUpPage(peer, this.ring?.members ?? [], part, after),
       apply: (entries) => void this.store.applyAll(entries),
       // The peer holds our ring, and has long enough that routers have learnt it too.
       counts: (page) => page.digest === this.digest && page.ringAgeMs >= this.config.membershipTtlMs,
@@ -122,64 +124,69 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       config: this.config.swim,
       kv: ctx.storage.kv,
       random: Math.random,
-      now: () => this.scheduler.now(),
-      link: (envelope, timeoutMs) => this.link(envelope, timeoutMs),
-      canReach: (peer) => this.faults.canReach(peer),
+      now: () => this.work.now(),
+      link: (envelope, timeoutMs) => this.transport.swim(envelope, timeoutMs),
       onChange: (events) => this.membershipChanged(events),
-      onDeathRefuted: () => this.beginCatchUp("recovering"),
+      onDeathRefuted: () => this.work.beginCatchUp("recovering"),
       onMessage: (direction, type) => this.counters.swimMessages.inc({ direction, type }),
     });
-    this.rebalancer = new Rebalancer(this.name, this.store, this.peerClient(), this.config.tombstoneTtlMs, Date.now, this.counters);
-    this.commits = new GroupCommit(
-      (write) => this.applyWrite(write),
-      (flush) => setTimeout(flush, 0),
-      Date.now,
-    );
+    this.rebalancer = new Rebalancer(this.name, this.store, this.transport, this.config.tombstoneTtlMs, Date.now, this.counters);
+    this.work = new PeriodicWork({
+      self: this.name,
+      storage: ctx.storage,
+      timing: {
+        protocolPeriodMs: this.config.swim.protocolPeriodMs,
+        repairIntervalMs: this.config.repairIntervalMs,
+        repairBatch: this.config.repairBatch,
+      },
+      gossip: this.gossip,
+      catchUp: this.catchUp,
+      handover: this.handover,
+      rebalancer: this.rebalancer,
+      crashed: () => this.faults.crashed,
+      ring: () => this.ring,
+      refreshRing: () => this.refreshRing(),
+      logger: this.logger,
+      counters: this.counters,
+    });
+    this.replica = new ReplicaOps({
+      name: this.name,
+      store: this.store,
+      hints: this.hints,
+      counters: this.counters,
+      maxNodeBytes,
+      member: () => this.gossip.active,
+      notMember: () => this.notMember(),
+      flags: () => (this.catchUp.active ? { digest: this.digest, catchingUp: true } : { digest: this.digest }),
+      buildRing: (members) => this.buildRing(members),
+      heldRing: () => {
+        this.refreshRing();
+        return { digest: this.digest, ringAgeMs: this.work.now() - this.ringSince };
+      },
+      countReceived: (entries) => this.rebalancer.countReceived(entries),
+    });
     if (!this.faults.crashed) this.start();
   }
 
   // ---- replica operations (the router) -------------------------------------
+  // Arguments are checked, then the caller admitted, then the work done (durable/replica-ops.ts).
 
   async read(key: string): Promise<Refusable<ReadReply>> {
     requireKey(key);
-    const refused = await this.admitData();
-    if (refused) return refused;
-    this.counters.reads.inc();
-    // Queued writes go first, so that none waits behind this read for the timer.
-    this.commits.flush();
-    return { entry: this.store.get(key) ?? null, ...this.replyFlags() };
+    return (await this.admitData()) ?? this.replica.read(key);
   }
 
-  /** What every data reply carries: the view digest, and whether this node is still catching up. */
-  private replyFlags(): { digest: string; catchingUp?: true } {
-    return this.catchUp.active ? { digest: this.digest, catchingUp: true } : { digest: this.digest };
-  }
-
-  /** Applied with the other writes that arrive meanwhile, in one commit (see GroupCommit). */
   async write(key: string, entry: Entry, origin: WriteOrigin = "client"): Promise<Refusable<WriteReply>> {
     requireKey(key);
     if (!isEntry(entry)) throw new TypeError("write: malformed entry");
     if (origin !== "client" && origin !== "repair") throw new TypeError("write: origin must be client or repair");
-    const refused = await this.admitData();
-    if (refused !== undefined) return refused;
-    if (origin === "repair") this.counters.repairsReceived.inc();
-    return this.commits.submit({ key, entry });
+    return (await this.admitData()) ?? this.replica.write({ key, entry }, origin);
   }
 
   /** A client batch's operations on keys this node replicates, in order (see durable/batch.ts). */
   async batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>> {
     checkBatchItems(items);
-    const refused = await this.admitData();
-    if (refused !== undefined) return refused;
-    const host = {
-      read: (key: string) => {
-        this.counters.reads.inc();
-        return this.store.get(key);
-      },
-      writeMany: (writes: readonly KeyedEntry[]) => this.applyWrites(writes),
-      flush: () => this.commits.flush(),
-    };
-    return { results: runBatch(items, host), ...this.replyFlags() };
+    return (await this.admitData()) ?? this.replica.batch(items);
   }
 
   /** A page of a listing: this node's keys after `after` with `prefix` (see shared/listing.ts). */
@@ -187,27 +194,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (typeof prefix !== "string" || typeof after !== "string" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new TypeError("list: expected a prefix, a key to start after and a limit");
     }
-    const refused = await this.admitData();
-    if (refused !== undefined) return refused;
-    this.commits.flush();
-    const scanCap = limit + LIST_SCAN_SLACK;
-    const page = nodePage(this.store.entriesWithPrefix(after, prefix, scanCap + 1), limit, scanCap, Date.now());
-    return { ...page, digest: this.digest };
-  }
-
-  private applyWrite(write: KeyedEntry): Refusable<WriteReply> {
-    // The node may have left while the write waited for its batch; its keys are handed off by now.
-    if (!this.gossip.active) return this.notMember();
-    return refuseWhenFull(() => this.applyWrites([write])[0]!);
-  }
-
-  /** Writes in one storage transaction; each reply carries the version now held. */
-  private applyWrites(writes: readonly KeyedEntry[]): WriteReply[] {
-    if (!this.gossip.active) throw new Error(`${this.name} is not a member of the cluster`);
-    const applied = this.store.applyEach(writes);
-    for (const a of applied) this.counters.writes.inc({ outcome: a ? "applied" : "superseded" });
-    const flags = this.replyFlags();
-    return writes.map(({ key }, i) => ({ applied: applied[i]!, version: this.store.get(key)!.version, ...flags }));
+    return (await this.admitData()) ?? this.replica.list(prefix, after, limit);
   }
 
   async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {
@@ -217,12 +204,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
     }
     const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
-    if (refused !== undefined) return refused;
-    return refuseWhenFull(() => {
-      const applied = this.store.applyAll(entries);
-      if (from !== undefined) this.rebalancer.countReceived(entries);
-      return { received: entries.length, applied };
-    });
+    return refused ?? this.replica.applyEntries(entries, from !== undefined);
   }
 
   /** Keeps a write for `target`, a home replica of `key` that is down (see durable/hints.ts). */
@@ -231,10 +213,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     requireKey(target);
     if (!isEntry(entry)) throw new TypeError("hint: malformed entry");
     if (target === this.name) throw new TypeError("hint: a node does not hold hints for itself");
-    const refused = await this.admitData();
-    if (refused !== undefined) return refused;
-    const room = this.config.storage.maxNodeBytes - this.store.databaseSize;
-    return { held: this.hints.add(target, key, entry, room), digest: this.digest };
+    return (await this.admitData()) ?? this.replica.hint(target, key, entry);
   }
 
   /** A page of what `target`, catching up, should have from this node (see shared/catch-up.ts). */
@@ -243,23 +222,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (!Array.isArray(ring) || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
       throw new TypeError("catchUpPage: expected the target's ring members and a key to start after");
     }
-    const refused = this.admitPeer(target);
-    if (refused !== undefined) return refused;
-    this.commits.flush();
-    this.refreshRing();
-    const held = { digest: this.digest, ringAgeMs: this.scheduler.now() - this.ringSince };
-    if (part === "hints") return { ...pageOf(this.hints.page(target, after, HINT_PAGE), HINT_PAGE, () => true), ...held };
-    if (part !== "replicas") throw new TypeError("catchUpPage: part must be hints or replicas");
-    const theirs = this.ringOf(ring);
-    const scanned = this.store.entriesAfter(after, CATCH_UP_SCAN);
-    return { ...pageOf(scanned, CATCH_UP_SCAN, (key) => theirs.preferenceList(key).includes(target)), ...held };
-  }
-
-  /** A ring of `members`, kept while the same members ask: a catch-up pass asks page after page. */
-  private ringOf(members: readonly string[]): Ring {
-    const digest = ringDigest([...members].sort());
-    if (this.askedRing?.digest !== digest) this.askedRing = { digest, ring: this.buildRing(members) };
-    return this.askedRing.ring;
+    return this.admitPeer(target) ?? this.replica.catchUpPage(target, ring, part, after);
   }
 
   /**
@@ -295,7 +258,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   async swim(envelope: Envelope): Promise<Envelope[] | null> {
     if (!this.faults.canReach(envelope.from)) return null;
     const replies = await this.gossip.receive(envelope);
-    this.arm();
+    this.work.arm();
     return replies;
   }
 
@@ -319,7 +282,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     // A node that was never started, or had left, has no periods or repair scheduled yet.
     this.start();
     // It may hold nothing of its ranges yet: it reads for no quorum until it has pulled them.
-    this.beginCatchUp("joining");
+    this.work.beginCatchUp("joining");
     return this.ownStats();
   }
 
@@ -335,36 +298,14 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     this.refreshRing();
     const without = this.buildRing((this.ring?.members ?? []).filter((name) => name !== this.name));
     // Hints this node holds become its entries, so the drain hands them to the ring too.
-    this.absorbHints(() => true);
-    // Writes still arrive while the keys are shipped (routers with an older view,
-    // read repair finishing in the background); they keep their keys here, so
-    // drain again while each round makes progress.
-    // Writes still queued for a group commit are applied before each count, so they are handed off too.
-    let handedOff = 0;
-    this.commits.flush();
-    let remaining = this.heldRows();
-    for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
-      this.commits.flush();
-      const dropped = await this.rebalancer.drain(without);
-      handedOff += dropped;
-      remaining = this.heldRows();
-      if (dropped === 0) break;
-    }
+    this.handover.absorb(() => true);
+    const { handedOff, remaining: rows } = await this.replica.drain(() => this.rebalancer.drain(without));
     // A hint that did not fit in this node's store is still here: it must not leave with it.
-    remaining += hintCounts(this.hints.byTarget()).entries;
+    const remaining = rows + this.hints.summary().entries;
     if (remaining > 0) return { left: false, handedOff, remaining };
     await this.gossip.leave();
-    this.scheduler.jobs.cancel("period");
-    this.scheduler.jobs.cancel("repair");
-    this.scheduler.jobs.cancel("rebalance");
-    this.scheduler.jobs.cancel("catch-up");
-    this.arm();
+    this.work.left();
     return { left: true, handedOff, stats: this.ownStats() };
-  }
-
-  private heldRows(): number {
-    const { live, tombstones } = this.store.counts();
-    return live + tombstones;
   }
 
   // ---- operators -----------------------------------------------------------
@@ -389,20 +330,14 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   private ownStats(): NodeStats {
     const self = this.gossip.self;
+    const { groupCommit, ...store } = this.replica.storeStats();
     return {
       name: this.name,
-      keys: this.store.counts().live,
-      tombstones: this.store.counts().tombstones,
-      storage: {
-        bytes: this.store.databaseSize,
-        rows: this.heldRows(),
-        cache: this.store.cacheStats,
-        rowsRead: this.store.rowsRead,
-      },
+      ...store,
       fault: this.faults.current,
-      hints: hintCounts(this.hints.byTarget()),
+      hints: this.hints.summary(),
       catchUp: this.catchUp.progress,
-      groupCommit: this.commits.stats,
+      groupCommit,
       ...(self && { swim: { state: self.state, incarnation: self.incarnation, health: this.gossip.health } }),
       digest: this.digest,
       events: this.events.list(),
@@ -435,184 +370,19 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       .members()
       .filter((m) => m.name !== this.name && m.state !== "left")
       .map((m) => m.name);
-    this.beginCatchUp("recovering");
+    this.work.beginCatchUp("recovering");
     await this.join(introducers);
-    this.scheduler.jobs.set("repair", this.scheduler.now());
-    this.arm();
+    this.work.recovered();
   }
 
   override fetch(request: Request): Promise<Response> {
     return serveInternalApi(this, request);
   }
 
-  // ---- the alarm -----------------------------------------------------------
+  // ---- the alarm (durable/periodic-work.ts) -------------------------------
 
-  override async alarm(): Promise<void> {
-    const lagMs = this.scheduler.fired();
-    if (lagMs !== undefined) this.counters.alarmLag.observe(lagMs / 1000);
-    try {
-      if (!this.faults.crashed) await this.runDue();
-    } catch (error) {
-      // Never into the platform's retry loop: the next period retries on its own.
-      this.logger.log("error", "alarm_failed", { error });
-    } finally {
-      this.arm();
-    }
-  }
-
-  /**
-   * Runs the due jobs. Each runs on its own, so one that fails does not cost the
-   * others their turn, and each periodic job is rescheduled before it runs, so a
-   * failure cannot unschedule it.
-   */
-  private async runDue(): Promise<void> {
-    const now = this.scheduler.now();
-    const jobs = this.scheduler.jobs.takeDue(now);
-    const running = !this.faults.crashed && this.gossip.active;
-    const period = jobs.includes("period");
-    if (period && running) this.scheduler.jobs.set("period", now + this.config.swim.protocolPeriodMs);
-    if (jobs.includes("repair") && running) this.scheduler.jobs.set("repair", now + this.config.repairIntervalMs);
-
-    if (period || jobs.includes("swim")) await this.attempt("swim", () => this.gossip.wake(period));
-    if (period && running) {
-      // A dead member's grace may have ended: the ring is rebuilt without it (and rebalanced).
-      this.refreshRing();
-      await this.attempt("hints", () => this.handOverHints());
-    }
-    if (jobs.includes("catch-up") || (period && this.catchUp.active)) await this.attempt("catch-up", () => this.catchUpStep());
-    if (jobs.includes("rebalance")) {
-      // One batch per wake, so probes and SWIM timers run between batches. A
-      // failed batch is retried a period later.
-      const finished = await this.attempt("rebalance", () => this.sweepStep());
-      if (finished !== true && this.gossip.active) {
-        this.scheduler.jobs.setEarliest("rebalance", finished === false ? now : now + this.config.swim.protocolPeriodMs);
-      }
-    }
-    if (jobs.includes("repair")) await this.attempt("repair", () => this.sweepStep());
-  }
-
-  /** Starts (or widens) this node's catch-up pass, and runs its first step at once. */
-  private beginCatchUp(reason: "joining" | "recovering"): void {
-    this.refreshRing();
-    this.catchUp.begin(reason, this.peers());
-    this.logger.log("info", "catch_up_started", { reason });
-    this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now());
-    this.arm();
-  }
-
-  /**
-   * A few pages from each peer; the pass goes on a quarter period later, so
-   * probes and SWIM timers run between steps. Peers this node holds dead are
-   * not called (each would cost a timeout), but stay pending.
-   */
-  private async catchUpStep(): Promise<void> {
-    if (!this.gossip.active || !this.catchUp.active) return;
-    this.refreshRing();
-    const dead = new Set(
-      this.gossip
-        .members()
-        .filter((m) => m.state === "dead")
-        .map((m) => m.name),
-    );
-    const done = await this.catchUp.step(this.peers(), CATCH_UP_PAGES, (peer) => !dead.has(peer));
-    if (done) {
-      this.logger.log("info", "caught_up", {});
-      return;
-    }
-    this.scheduler.jobs.setEarliest("catch-up", this.scheduler.now() + this.config.swim.protocolPeriodMs / 4);
-  }
-
-  /**
-   * The other members on this node's ring: the peers a catch-up pulls from.
-   * Dead ones within their grace included: this node's own verdicts may be the
-   * stale ones (it was the one cut off), so only a peer off the ring is skipped.
-   */
-  private peers(): string[] {
-    return (this.ring?.members ?? []).filter((n) => n !== this.name);
-  }
-
-  /**
-   * Hands held hints to their replicas that are back (alive or suspect), a few
-   * pages per period, deleting each once confirmed. Hints for a replica no
-   * longer on the ring (its grace ended, or it left) become this node's
-   * entries, and the sweep takes them to the key's replicas.
-   */
-  private async handOverHints(): Promise<void> {
-    const targets = [...this.hints.byTarget().keys()];
-    if (targets.length === 0) return;
-    const onRing = new Set(this.ring?.members ?? []);
-    const states = new Map(this.gossip.members().map((m) => [m.name, m.state]));
-    const back = targets.filter((t) => onRing.has(t) && (states.get(t) === "alive" || states.get(t) === "suspect"));
-    const peers = this.peerClient();
-    await Promise.all(
-      back.map(async (target) => {
-        for (let i = 0; i < HINT_PAGES; i++) {
-          const { entries: page, next } = pageOf(this.hints.page(target, "", HINT_PAGE), HINT_PAGE, () => true);
-          if (page.length === 0) return;
-          try {
-            await peers.applyEntries(target, page);
-          } catch {
-            return; // Not reachable yet, though not declared dead: the next period tries again.
-          }
-          this.hints.confirm(target, page);
-          if (next === null) return;
-        }
-      }),
-    );
-    if (this.absorbHints((target) => !onRing.has(target), HINT_PAGES) > 0) this.rebalanceSoon();
-  }
-
-  /**
-   * Moves the hints of the targets `absorb` picks into this node's store, up to
-   * `pages` pages per target; returns how many moved. A target whose hints do
-   * not fit (the node is full) keeps them, and the others go on.
-   */
-  private absorbHints(absorb: (target: string) => boolean, pages = Infinity): number {
-    let moved = 0;
-    for (const target of [...this.hints.byTarget().keys()].filter(absorb)) {
-      for (let i = 0; i < pages; i++) {
-        const { entries: page } = pageOf(this.hints.page(target, "", HINT_PAGE), HINT_PAGE, () => true);
-        if (page.length === 0) break;
-        try {
-          this.store.applyAll(page);
-        } catch (error) {
-          this.logger.log("error", "hints_not_absorbed", { target, error });
-          break;
-        }
-        this.hints.confirm(target, page);
-        moved += page.length;
-      }
-    }
-    return moved;
-  }
-
-  /** One batch of the sweep over this node's keys; true when it finished a pass. */
-  private async sweepStep(): Promise<boolean> {
-    if (this.ring === undefined) return true;
-    return this.rebalancer.sweepStep(this.ring, this.config.repairBatch);
-  }
-
-  /** Runs a job, logging rather than throwing: the alarm must not enter the platform's retry loop. */
-  private async attempt<T>(job: Job | "hints", run: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      this.logger.log("error", "job_failed", { job, error });
-      return undefined;
-    }
-  }
-
-  /** Arms the alarm for the earliest job, the SWIM machine's next timer included. */
-  private arm(): void {
-    const jobs = this.scheduler.jobs;
-    if (this.faults.crashed || !this.gossip.active) {
-      jobs.cancel("swim");
-      if (!jobs.has("rebalance")) return this.scheduler.disarm();
-    }
-    const deadline = this.gossip.nextDeadline();
-    if (deadline === undefined) jobs.cancel("swim");
-    else jobs.set("swim", deadline);
-    this.scheduler.arm();
+  override alarm(): Promise<void> {
+    return this.work.alarm();
   }
 
   /**
@@ -625,12 +395,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (!this.gossip.started && this.config.nodes.includes(this.name)) this.gossip.bootstrap(this.config.nodes);
     if (!this.gossip.active) return;
     this.refreshRing();
-    const now = this.scheduler.now();
-    const { protocolPeriodMs } = this.config.swim;
-    // Spread nodes across a period and the repair interval so they do not probe in lockstep.
-    this.scheduler.jobs.setEarliest("period", now + (1 + Math.random()) * protocolPeriodMs);
-    this.scheduler.jobs.setEarliest("repair", now + (0.5 + Math.random()) * this.config.repairIntervalMs);
-    this.arm();
+    this.work.started();
   }
 
   // ---- membership changes and rebalancing ----------------------------------
@@ -646,83 +411,19 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   /** Rebuilds the ring when its members changed (a join, a leave, a grace that ended), and rebalances. */
   private refreshRing(): void {
-    const members = ringMembers(this.gossip.members(), { now: this.scheduler.now(), graceMs: this.config.deadNodeGraceMs });
+    const members = ringMembers(this.gossip.members(), { now: this.work.now(), graceMs: this.config.deadNodeGraceMs });
     const digest = ringDigest(members);
     if (digest === this.digest && this.ring !== undefined) return;
     const changed = this.ring !== undefined;
     this.digest = digest;
-    this.ringSince = this.scheduler.now();
+    this.ringSince = this.work.now();
     this.ring = this.buildRing(members);
-    if (changed) this.rebalanceSoon();
-  }
-
-  /** Coalesces a burst of changes (a join gossiped by several members) into one sweep a period later. */
-  private rebalanceSoon(): void {
-    this.rebalancer.restartSweep();
-    this.scheduler.jobs.setEarliest("rebalance", this.scheduler.now() + this.config.swim.protocolPeriodMs);
+    if (changed) this.work.rebalanceSoon();
   }
 
   private buildRing(members: readonly string[]): Ring {
     return Ring.build(members, { virtualNodes: this.config.virtualNodes, replicas: this.config.replicas });
   }
-
-  // ---- calls to other nodes ------------------------------------------------
-
-  private async link(envelope: Envelope, timeoutMs: number): Promise<readonly Envelope[]> {
-    const replies = await withTimeout(this.peer(envelope.to).swim(envelope), timeoutMs, timers);
-    if (replies === null) throw new NodeCallError(envelope.to, { kind: "partitioned", message: `${envelope.to} dropped the message` });
-    return replies;
-  }
-
-  private peerClient(): PeerClient & {
-    catchUpPage(peer: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<CatchUpReply>;
-  } {
-    const call = async <T>(peer: string, fn: (node: NodeApi) => Promise<Refusable<T>>): Promise<T> => {
-      if (!this.faults.canReach(peer)) throw new NodeCallError(peer, { kind: "partitioned", message: `${peer} unreachable` });
-      // Bulk calls get a few replica timeouts: a slow peer must not hold a sweep (or the alarm) for long.
-      const reply = await withTimeout(fn(this.peer(peer)), this.config.replicaTimeoutMs * 3, timers);
-      if (isRefusal(reply)) throw NodeCallError.refused(peer, reply);
-      return reply;
-    };
-    return {
-      antiEntropy: (peer, items) => call(peer, (node) => node.antiEntropy(items, this.name)),
-      applyEntries: (peer, entries) => call(peer, (node) => node.applyEntries(entries, this.name)),
-      catchUpPage: (peer, ring, part, after) => call(peer, (node) => node.catchUpPage(this.name, ring, part, after)),
-    };
-  }
-
-  private peer(name: string): NodeApi {
-    return this.env.RING_NODE.getByName(name);
-  }
-}
-
-/**
- * An object learns its name from the stub that called it (`ctx.id.name`), but
- * not when the platform wakes it for an alarm: so the name is stored on the
- * first named call and read back when absent.
- */
-function ownName(ctx: DurableObjectState): string {
-  const given = ctx.id.name;
-  const stored = ctx.storage.kv.get<string>(NAME_KEY);
-  if (given !== undefined) {
-    if (stored !== given) ctx.storage.kv.put(NAME_KEY, given);
-    return given;
-  }
-  return stored ?? ctx.id.toString();
-}
-
-const NAME_KEY = "name";
-
-function hintCounts(byTarget: ReadonlyMap<string, { entries: number; bytes: number }>): NodeStats["hints"] {
-  let entries = 0;
-  let bytes = 0;
-  const replicas: Record<string, { entries: number; bytes: number }> = {};
-  for (const [target, count] of byTarget) {
-    entries += count.entries;
-    bytes += count.bytes;
-    replicas[target] = count;
-  }
-  return { entries, bytes, byReplica: replicas };
 }
 
 function requireKey(key: unknown): asserts key is string {

@@ -1,7 +1,6 @@
-import { Timetable } from "../shared/timetable";
-
 /**
- * A node object's one alarm, shared by all its periodic jobs, and the time
+ * A node object's one alarm, shared by all its periodic jobs (their rules are
+ * in shared/jobs.ts), and the time
  * (`now`) the node's protocol runs on.
  *
  * `now` is `Date.now()`, except that an alarm acts at the time it was due even
@@ -9,8 +8,7 @@ import { Timetable } from "../shared/timetable";
  * (`runDurableObjectAlarm`), which is how tests step whole protocol periods
  * deterministically with periods too long to fire on their own.
  */
-export class AlarmScheduler<Job extends string> {
-  readonly jobs = new Timetable<Job>();
+export class AlarmScheduler {
   private armedAt: number | undefined;
   private floor = 0;
 
@@ -33,10 +31,8 @@ export class AlarmScheduler<Job extends string> {
     return Math.max(0, Date.now() - armedAt);
   }
 
-  /** Arms the alarm for the earliest job, unless it is armed for that time or sooner already. */
-  arm(): void {
-    const next = this.jobs.next();
-    if (next === undefined) return;
+  /** Arms the alarm for `next` (the earliest job), unless it is armed for that time or sooner already. */
+  arm(next: number): void {
     const at = Math.max(next, Date.now() + 1);
     if (this.armedAt !== undefined && this.armedAt <= at) return;
     this.armedAt = at;

@@ -7,10 +7,15 @@ import {
   type SwimMessage,
   type SwimSnapshot,
 } from "../shared/swim";
+import { KV_KEYS } from "./schema";
 
-const SNAPSHOT_KEY = "swim";
+const SNAPSHOT_KEY = KV_KEYS.swim;
 
-/** How a message reaches another node: one RPC whose result is that node's replies to us. */
+/**
+ * How a message reaches another node: one RPC whose result is that node's
+ * replies to us. It throws when the message is lost (a timeout, a partition:
+ * the node's peer transport, which the fault switch gates).
+ */
 export type PeerLink = (envelope: Envelope, timeoutMs: number) => Promise<readonly Envelope[]>;
 
 export interface SwimHostDeps {
@@ -21,8 +26,6 @@ export interface SwimHostDeps {
   /** The object's protocol time (ms): its scheduler's `now`. */
   readonly now: () => number;
   readonly link: PeerLink;
-  /** Whether a message to `peer` would get through (the fault switch's partitions). */
-  readonly canReach: (peer: string) => boolean;
   /** Told of every batch of membership changes, after the snapshot is persisted. */
   readonly onChange: (events: readonly MembershipEvent[]) => void;
   /** Told when this node answered a verdict of its own death: the others wrote to hints for it meanwhile. */
@@ -136,7 +139,6 @@ export class SwimHost {
           replies!.push(envelope);
           return;
         }
-        if (!this.deps.canReach(envelope.to)) return;
         this.deps.onMessage?.("sent", envelope.msg.type);
         let answer: readonly Envelope[];
         try {

@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Rebalancer, type PeerClient } from "../../durable/rebalancer";
 import { ReplicaStore } from "../../durable/replica-store";
+import { KV_KEYS, migrate, SCHEMA_VERSION } from "../../durable/schema";
 import type { Entry, LiveEntry } from "../../shared/entry";
 import { Ring } from "../../shared/ring";
 import type { KeyedEntry } from "../../shared/wire";
@@ -113,6 +114,11 @@ describe("the replica store", () => {
         "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT, wall INTEGER NOT NULL, logical INTEGER NOT NULL, writer TEXT NOT NULL) WITHOUT ROWID",
       );
       sql.exec("INSERT INTO entries VALUES ('old', '\"kept\"', 1, 0, 'w')");
+      // A store from before schema_version: the node's construction migrates it (durable/schema.ts).
+      state.storage.kv.delete(KV_KEYS.schemaVersion);
+      expect(migrate(state.storage)).toBe(0);
+      expect(state.storage.kv.get(KV_KEYS.schemaVersion)).toBe(SCHEMA_VERSION);
+      expect(migrate(state.storage)).toBe(SCHEMA_VERSION);
       const store = new ReplicaStore(state.storage);
       expect(store.get("old")).toEqual(value("kept", 1));
       store.apply("new", { ...value("soon", 2), expiresAt: 4_000_000_000 });

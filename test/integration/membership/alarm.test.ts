@@ -4,33 +4,33 @@ import { ClusterDriver, stub } from "./harness";
 
 const driver = new ClusterDriver();
 
-/** The node's private alarm scheduler and SWIM host, for injecting a failure the public API cannot cause. */
+/** The node's private SWIM host, for injecting a failure the public API cannot cause. */
 interface Internals {
   gossip: { wake(period: boolean): Promise<void> };
-  scheduler: { jobs: { set(job: string, at: number): void; has(job: string): boolean } };
 }
 
 describe("a node's alarm", () => {
   it("keeps every periodic job scheduled when one job of a wake throws", async () => {
     await driver.start();
-    await runInDurableObject(stub("node-1"), (instance) => {
-      const node = instance as unknown as Internals;
-      const wake = node.gossip.wake.bind(node.gossip);
+    await runInDurableObject(stub("node-1"), (node) => {
+      const { gossip } = node as unknown as Internals;
+      const wake = gossip.wake.bind(gossip);
       let failed = false;
-      node.gossip.wake = async (period) => {
+      gossip.wake = async (period) => {
         if (!failed) {
           failed = true;
           throw new Error("transient storage error");
         }
         return wake(period);
       };
-      for (const job of ["period", "repair", "rebalance"]) node.scheduler.jobs.set(job, 0);
+      // The job rules are the node's seam for scheduling (shared/jobs.ts).
+      for (const job of ["period", "repair", "rebalance"] as const) node.work.rules.schedule(job, 0);
     });
     expect(await runDurableObjectAlarm(stub("node-1"))).toBe(true);
-    const jobs = await runInDurableObject(stub("node-1"), (instance) => {
-      const { jobs } = (instance as unknown as Internals).scheduler;
-      return { period: jobs.has("period"), repair: jobs.has("repair") };
-    });
+    const jobs = await runInDurableObject(stub("node-1"), ({ work }) => ({
+      period: work.rules.scheduled("period"),
+      repair: work.rules.scheduled("repair"),
+    }));
     expect(jobs).toEqual({ period: true, repair: true });
     // And the protocol carries on.
     await driver.run(3);

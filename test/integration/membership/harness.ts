@@ -8,7 +8,7 @@ import { accepted, api, ADMIN, config } from "../helpers";
  * Steps a cluster of real ring node objects through SWIM protocol periods,
  * deterministically: a discrete-event loop over the nodes' alarms. Each step
  * runs the alarm due soonest among all nodes; the node acts at the alarm's due
- * time (see durable/ring-node.ts), so virtual time is the due time of the last
+ * time (see durable/scheduler.ts), so virtual time is the due time of the last
  * alarm run. Periods are configured long enough (vitest.config.ts) that no
  * alarm fires on its own.
  */
