@@ -1,25 +1,42 @@
 import { RingKVError } from "./errors";
-import type { DeleteResult, GetResult, PutResult, ReadOptions, WriteOptions } from "./types";
+import type {
+  BatchAnswer,
+  BatchOp,
+  BatchOptions,
+  DeleteResult,
+  GetResult,
+  ListOptions,
+  ListPage,
+  PutResult,
+  ReadOptions,
+  StoreOptions,
+  WriteOptions,
+} from "./types";
 
 /**
  * For a Worker bound to ringkv's `RingKV` entrypoint:
  *   [[services]] binding = "KV", service = "ringkv", entrypoint = "RingKV"
  * `ringkvBinding(env.KV)` has the binding's methods, typed, and throws
  * RingKVError (status, code, acked/required) instead of the plain Error that
- * Workers RPC delivers.
+ * Workers RPC delivers; a batch's failed operations carry a RingKVError too.
+ * Same methods and shapes as RingKVClient.
  */
 
 /** What the `RingKV` entrypoint offers, as a binding to it is seen from another Worker. */
 export interface RingKVBinding {
   get(key: string, options?: ReadOptions): Promise<GetResult | null>;
-  put(key: string, value: unknown, options?: WriteOptions): Promise<PutResult>;
+  put(key: string, value: unknown, options?: StoreOptions): Promise<PutResult>;
   delete(key: string, options?: WriteOptions): Promise<DeleteResult>;
+  batch(ops: readonly BatchOp[], options?: BatchOptions): Promise<BatchAnswer>;
+  list(options?: ListOptions): Promise<ListPage>;
 }
 
 export interface RingKVStore {
   get<T = unknown>(key: string, options?: ReadOptions): Promise<GetResult<T> | null>;
-  put(key: string, value: unknown, options?: WriteOptions): Promise<PutResult>;
+  put(key: string, value: unknown, options?: StoreOptions): Promise<PutResult>;
   delete(key: string, options?: WriteOptions): Promise<DeleteResult>;
+  batch(ops: readonly BatchOp[], options?: BatchOptions): Promise<BatchAnswer<RingKVError>>;
+  list(options?: ListOptions): Promise<ListPage>;
 }
 
 export function ringkvBinding(binding: RingKVBinding): RingKVStore {
@@ -31,6 +48,17 @@ export function ringkvBinding(binding: RingKVBinding): RingKVStore {
       return invalid === undefined ? call(() => binding.put(key, value, options)) : Promise.reject(invalid);
     },
     delete: (key, options) => call(() => binding.delete(key, options)),
+    batch: async (ops, options) => {
+      const invalid = RingKVError.invalidOp(ops);
+      if (invalid !== undefined) throw invalid;
+      const { results } = await call(() => binding.batch(ops, options));
+      return {
+        results: results.map((r) =>
+          r.ok ? r : { ok: false, status: r.status, error: RingKVError.fromBody(r.status, { error: r.error }) },
+        ),
+      };
+    },
+    list: (options) => call(() => binding.list(options)),
   };
 }
 

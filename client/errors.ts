@@ -42,6 +42,16 @@ export class RingKVError extends Error {
     return problem === undefined ? undefined : new RingKVError(400, "invalid_value", `value is not JSON as given: ${problem}`);
   }
 
+  /** The first put of a batch whose value JSON cannot carry unchanged, as ringkv refuses the batch: 400 with its `index`. */
+  static invalidOp(ops: readonly { readonly op: string; readonly value?: unknown }[]): RingKVError | undefined {
+    if (!Array.isArray(ops)) return undefined;
+    for (const [index, op] of ops.entries()) {
+      const invalid = op?.op === "put" ? RingKVError.invalidValue(op.value) : undefined;
+      if (invalid !== undefined) return new RingKVError(400, invalid.code, `ops[${index}]: ${invalid.message}`, { index });
+    }
+    return undefined;
+  }
+
   /**
    * From an error the `RingKV` service binding threw. Workers RPC keeps only an
    * error's message, so ringkv writes the error body on the message's second

@@ -1,5 +1,20 @@
 import { RingKVError } from "./errors";
-import type { ConsistencyLevel, DeleteResult, GetResult, PutResult, ReadOptions, WriteOptions } from "./types";
+import { fromWire, toWireOps, type WireBatch, type WirePage } from "./wire";
+import type {
+  BatchAnswer,
+  BatchOp,
+  BatchOptions,
+  ConsistencyLevel,
+  DeleteResult,
+  GetResult,
+  ListedKey,
+  ListOptions,
+  ListPage,
+  PutResult,
+  ReadOptions,
+  StoreOptions,
+  WriteOptions,
+} from "./types";
 
 export { RingKVError } from "./errors";
 export type * from "./types";
@@ -36,8 +51,13 @@ export interface RingKVClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface PutOptions extends WriteOptions {
+export interface PutOptions extends StoreOptions {
   /** Retry on 503 or no answer like a read; the retry is a newer version of the same write. */
+  readonly retry?: boolean;
+}
+
+export interface ClientBatchOptions extends BatchOptions {
+  /** Retry the whole batch on 503 or no answer even if it writes (a batch of gets only is retried anyway). */
   readonly retry?: boolean;
 }
 
@@ -65,7 +85,7 @@ export class RingKVClient {
   async get<T = unknown>(key: string, options: ReadOptions = {}): Promise<GetResult<T> | null> {
     const query = this.query(key, "r", options.r);
     try {
-      return await this.retried(() => this.send<GetResult<T>>("GET", query));
+      return fromWire(await this.retried(() => this.send<GetResult<T>>("GET", `/s/key${query}`)));
     } catch (error) {
       if (error instanceof RingKVError && error.status === 404 && error.code === "not_found") return null;
       throw error;
@@ -81,14 +101,55 @@ export class RingKVClient {
     const invalid = RingKVError.invalidValue(value);
     if (invalid !== undefined) return Promise.reject(invalid);
     const query = options.w === undefined ? "" : `?w=${encodeURIComponent(String(options.w))}`;
-    const body = JSON.stringify({ key, value });
-    const once = () => this.send<PutResult>("POST", query, body);
+    const [op] = toWireOps([{ op: "put", key, value, ttl: options.ttl, expiresAt: options.expiresAt }]);
+    const { op: _put, ...body } = op!;
+    const once = async () => fromWire(await this.send<PutResult>("POST", `/s/key${query}`, JSON.stringify(body)));
     return options.retry === true ? this.retried(once) : once();
   }
 
   /** Deletes `key`; deleting an absent key succeeds. */
   delete(key: string, options: WriteOptions = {}): Promise<DeleteResult> {
-    return this.retried(() => this.send<DeleteResult>("DELETE", this.query(key, "w", options.w)));
+    return this.retried(() => this.send<DeleteResult>("DELETE", `/s/key${this.query(key, "w", options.w)}`));
+  }
+
+  /**
+   * Up to 100 gets, puts and deletes in one request (`POST /s/batch`): each
+   * result, in order, is what its single call would have returned (`ok`) or
+   * its error as a RingKVError (a get of an absent key: 404 `not_found`). Not
+   * atomic. A put's value is checked as `put` checks it: a bad one refuses the
+   * batch (400 `invalid_value` with its `index`) before anything is sent.
+   * Retried like a read when it only gets, else only with `{ retry: true }`.
+   */
+  async batch(ops: readonly BatchOp[], options: ClientBatchOptions = {}): Promise<BatchAnswer<RingKVError>> {
+    const invalid = RingKVError.invalidOp(ops);
+    if (invalid !== undefined) throw invalid;
+    const params = new URLSearchParams();
+    if (options.r !== undefined) params.set("r", String(options.r));
+    if (options.w !== undefined) params.set("w", String(options.w));
+    const query = params.toString() === "" ? "" : `?${params.toString()}`;
+    const body = JSON.stringify({ ops: toWireOps(ops) });
+    const once = () => this.send<WireBatch>("POST", `/s/batch${query}`, body);
+    const reads = ops.every((op) => op.op === "get");
+    const answer = await (reads || options.retry === true ? this.retried(once) : once());
+    return {
+      results: answer.results.map(({ status, body }) =>
+        status === 200
+          ? { ok: true, status: 200, result: fromWire(body as GetResult | PutResult | DeleteResult) }
+          : { ok: false, status, error: RingKVError.fromBody(status, body) },
+      ),
+    };
+  }
+
+  /** One page of the keys with `prefix` (`GET /s/keys`), in UTF-8 byte order; pass its `cursor` for the next. Retried like a read. */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const params = new URLSearchParams();
+    if (options.prefix !== undefined) params.set("prefix", options.prefix);
+    if (options.limit !== undefined) params.set("limit", String(options.limit));
+    if (options.cursor !== undefined) params.set("cursor", options.cursor);
+    if (options.values !== undefined) params.set("values", String(options.values));
+    const query = params.toString() === "" ? "" : `?${params.toString()}`;
+    const page = await this.retried(() => this.send<WirePage>("GET", `/s/keys${query}`));
+    return { ...page, keys: page.keys.map((listed) => fromWire(listed) as ListedKey) };
   }
 
   private query(key: string, name: "r" | "w", level: ConsistencyLevel | undefined): string {
@@ -110,12 +171,12 @@ export class RingKVClient {
     }
   }
 
-  private async send<T>(method: string, query: string, body?: string): Promise<T> {
+  private async send<T>(method: string, path: string, body?: string): Promise<T> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.config.token !== undefined) headers.authorization = `Bearer ${this.config.token}`;
     let response: Response;
     try {
-      response = await this.fetchImpl(`${this.base}/s/key${query}`, {
+      response = await this.fetchImpl(`${this.base}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body }),

@@ -41,11 +41,18 @@ export function queryKey(query: Query): string | undefined {
  * JSON.stringify would change or drop (-0, NaN, undefined, a BigInt, a Date...)
  * is refused (`invalid_value`), never stored changed.
  */
-export function writeFromValue(key: unknown, value: unknown, limits: Limits): WriteInput {
+export function writeFromValue(
+  key: unknown,
+  value: unknown,
+  limits: Limits,
+  expiry: { readonly ttl?: unknown; readonly expiresAt?: unknown } = {},
+  nowMs = Date.now(),
+): WriteInput {
   const checked = checkKey(key, limits);
   const problem = jsonValueProblem(value);
   if (problem !== undefined) throw badRequest(`value is not JSON as given: ${problem}`, "invalid_value");
-  return { key: checked, value: checkValue(JSON.stringify(value), limits) };
+  const text = checkValue(JSON.stringify(value), limits);
+  return withExpiry({ key: checked, value: text }, expiry.ttl, expiry.expiresAt, nowMs);
 }
 
 /**
@@ -83,9 +90,14 @@ export function writeFromFields(fields: Record<string, unknown>, limits: Limits,
   const key = checkKey(fields.key, limits);
   if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
   const value = checkValue(JSON.stringify(fields.value), limits);
-  const expiry = parseExpiry(fields.ttl, fields.expires_at, nowMs);
+  return withExpiry({ key, value }, fields.ttl, fields.expires_at, nowMs);
+}
+
+/** The write with the expiry its `ttl` or expiry time asks for; `400 invalid_ttl` for a bad one. */
+function withExpiry(write: WriteInput, ttl: unknown, expiresAt: unknown, nowMs: number): WriteInput {
+  const expiry = parseExpiry(ttl, expiresAt, nowMs);
   if (!expiry.ok) throw badRequest(expiry.message, "invalid_ttl");
-  return expiry.expiresAt === undefined ? { key, value } : { key, value, expiresAt: expiry.expiresAt };
+  return expiry.expiresAt === undefined ? write : { ...write, expiresAt: expiry.expiresAt };
 }
 
 /**

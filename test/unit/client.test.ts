@@ -158,6 +158,125 @@ describe("RingKVClient", () => {
   });
 });
 
+describe("RingKVClient: expiry, batches and listing", () => {
+  it("sends ttl and expiresAt as HTTP's ttl and expires_at, and returns expiresAt", async () => {
+    const { client, sent } = fake([
+      ok({ key: "k", version: "1.0.w", acked: 2, required: 2, expires_at: 1900000000 }),
+      ok({ key: "k", version: "2.0.w", acked: 2, required: 2, expires_at: 1900000001 }),
+      ok({ key: "k", value: 1, version: "2.0.w", expires_at: 1900000001 }),
+      ok({ key: "k", value: 1, version: "3.0.w" }),
+    ]);
+    expect(await client.put("k", 1, { ttl: 60 })).toEqual({ key: "k", version: "1.0.w", acked: 2, required: 2, expiresAt: 1900000000 });
+    expect(await client.put("k", 1, { expiresAt: 1900000001, w: "all" })).toMatchObject({ expiresAt: 1900000001 });
+    expect(await client.get("k")).toEqual({ key: "k", value: 1, version: "2.0.w", expiresAt: 1900000001 });
+    expect(await client.get("k")).toEqual({ key: "k", value: 1, version: "3.0.w" });
+    expect(sent.slice(0, 2).map((s) => [s.url, s.body])).toEqual([
+      ["https://kv.example/s/key", '{"key":"k","value":1,"ttl":60}'],
+      ["https://kv.example/s/key?w=all", '{"key":"k","value":1,"expires_at":1900000001}'],
+    ]);
+  });
+
+  it("sends a batch as POST /s/batch with r and w, and returns each result or its RingKVError in order", async () => {
+    const { client, sent } = fake([
+      ok({
+        results: [
+          { status: 200, body: { key: "a", version: "1.0.w", acked: 3, required: 3, expires_at: 1900000000 } },
+          { status: 200, body: { key: "a", value: [1], version: "1.0.w", expires_at: 1900000000 } },
+          { status: 404, body: { error: { code: "not_found", message: "no value", key: "b" } } },
+          { status: 503, body: { error: { code: "quorum_not_reached", message: "delete failed", acked: 1, required: 3 } } },
+        ],
+      }),
+    ]);
+    const { results } = await client.batch(
+      [
+        { op: "put", key: "a", value: [1], ttl: 60 },
+        { op: "get", key: "a" },
+        { op: "get", key: "b" },
+        { op: "delete", key: "c" },
+      ],
+      { r: "one", w: 3 },
+    );
+    expect(sent.map((s) => [s.method, s.url, s.body])).toEqual([
+      [
+        "POST",
+        "https://kv.example/s/batch?r=one&w=3",
+        '{"ops":[{"op":"put","key":"a","value":[1],"ttl":60},{"op":"get","key":"a"},{"op":"get","key":"b"},{"op":"delete","key":"c"}]}',
+      ],
+    ]);
+    expect(results.slice(0, 2)).toEqual([
+      { ok: true, status: 200, result: { key: "a", version: "1.0.w", acked: 3, required: 3, expiresAt: 1900000000 } },
+      { ok: true, status: 200, result: { key: "a", value: [1], version: "1.0.w", expiresAt: 1900000000 } },
+    ]);
+    const [, , absent, failed] = results;
+    expect(absent!.ok ? undefined : absent!.error).toBeInstanceOf(RingKVError);
+    expect(absent).toMatchObject({ ok: false, status: 404, error: { code: "not_found", details: { key: "b" } } });
+    expect(failed).toMatchObject({ ok: false, status: 503, error: { code: "quorum_not_reached", acked: 1, required: 3 } });
+  });
+
+  it("refuses a batch holding a value JSON would store changed, naming its index, sending nothing", async () => {
+    const { client, sent } = fake([]);
+    const error = await client
+      .batch([
+        { op: "get", key: "a" },
+        { op: "put", key: "a", value: { n: -0 } },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RingKVError);
+    expect(error).toMatchObject({ status: 400, code: "invalid_value", details: { index: 1 } });
+    expect((error as RingKVError).message).toMatch(/^ops\[1\]: value is not JSON as given: value\.n is -0/);
+    expect(sent).toEqual([]);
+  });
+
+  it("throws a whole batch's refusal, and retries a batch only when it only reads or is asked to", async () => {
+    const refused = fake([err(400, "invalid_batch", { index: 100 })]);
+    await expect(refused.client.batch([{ op: "get", key: "a" }])).rejects.toMatchObject({
+      status: 400,
+      code: "invalid_batch",
+      details: { index: 100 },
+    });
+    const reads = fake([quorum(), ok({ results: [] })]);
+    await reads.client.batch([{ op: "get", key: "a" }]);
+    expect(reads.sent).toHaveLength(2);
+    const writes = fake([quorum()]);
+    await expect(writes.client.batch([{ op: "delete", key: "a" }])).rejects.toMatchObject({ code: "quorum_not_reached" });
+    expect(writes.sent).toHaveLength(1);
+    const asked = fake([quorum(), ok({ results: [] })]);
+    await asked.client.batch([{ op: "delete", key: "a" }], { retry: true });
+    expect(asked.sent).toHaveLength(2);
+  });
+
+  it("lists a page with GET /s/keys, returning expiresAt and the cursor, retried like a read", async () => {
+    const page = {
+      keys: [
+        { key: "p/a", version: "1.0.w", expires_at: 1900000000, value: "x" },
+        { key: "p/b", version: "2.0.w" },
+      ],
+      cursor: "c1.abc.def",
+      complete: false,
+      unreachable: ["node-3"],
+    };
+    const { client, sent } = fake([quorum(), ok(page), ok({ ...page, keys: [], cursor: null, complete: true, unreachable: [] })]);
+    expect(await client.list({ prefix: "p/ é", limit: 2, values: true })).toEqual({
+      keys: [
+        { key: "p/a", version: "1.0.w", expiresAt: 1900000000, value: "x" },
+        { key: "p/b", version: "2.0.w" },
+      ],
+      cursor: "c1.abc.def",
+      complete: false,
+      unreachable: ["node-3"],
+    });
+    expect(await client.list({ prefix: "p/ é", cursor: "c1.abc.def" })).toMatchObject({ keys: [], cursor: null });
+    expect(sent.map((s) => [s.method, s.url])).toEqual([
+      ["GET", "https://kv.example/s/keys?prefix=p%2F+%C3%A9&limit=2&values=true"],
+      ["GET", "https://kv.example/s/keys?prefix=p%2F+%C3%A9&limit=2&values=true"],
+      ["GET", "https://kv.example/s/keys?prefix=p%2F+%C3%A9&cursor=c1.abc.def"],
+    ]);
+    const bad = fake([err(400, "invalid_cursor")]);
+    await expect(bad.client.list({ cursor: "forged" })).rejects.toMatchObject({ status: 400, code: "invalid_cursor" });
+    expect(bad.sent).toHaveLength(1);
+  });
+});
+
 describe("ringkvBinding", () => {
   it("refuses a value JSON would store changed before calling the binding", async () => {
     const calls: unknown[] = [];
@@ -165,6 +284,8 @@ describe("ringkvBinding", () => {
       get: async () => null,
       put: async (key: string, value: unknown) => (calls.push(value), { key, version: "1.0.w", acked: 2, required: 2 }),
       delete: async (key: string) => ({ key, deleted: true as const, version: "1.0.w", acked: 2, required: 2 }),
+      batch: async () => ({ results: [] }),
+      list: async () => ({ keys: [], cursor: null, complete: true, unreachable: [] }),
     };
     const kv = ringkvBinding(binding);
     await expect(kv.put("k", { n: NaN })).rejects.toMatchObject({
@@ -176,6 +297,56 @@ describe("ringkvBinding", () => {
     expect(calls).toEqual([]);
     expect(await kv.put("k", { n: 1 })).toMatchObject({ version: "1.0.w" });
     expect(calls).toEqual([{ n: 1 }]);
+  });
+
+  it("passes batch and list through, turning a failed operation's error fields into a RingKVError", async () => {
+    const asked: unknown[] = [];
+    const binding = {
+      get: async () => null,
+      put: async () => ({ key: "k", version: "1.0.w", acked: 2, required: 2 }),
+      delete: async () => ({ key: "k", deleted: true as const, version: "1.0.w", acked: 2, required: 2 }),
+      batch: async (ops: unknown, options: unknown) => (
+        asked.push([ops, options]),
+        {
+          results: [
+            { ok: true as const, status: 200 as const, result: { key: "a", value: 1, version: "1.0.w" } },
+            { ok: false as const, status: 404, error: { code: "not_found", message: "no value", key: "b" } },
+          ],
+        }
+      ),
+      list: async (options: unknown) => (
+        asked.push(options),
+        { keys: [{ key: "a", version: "1.0.w", expiresAt: 5 }], cursor: null, complete: true, unreachable: [] }
+      ),
+    };
+    const kv = ringkvBinding(binding);
+    const ops = [
+      { op: "get", key: "a" },
+      { op: "get", key: "b" },
+    ] as const;
+    const { results } = await kv.batch(ops, { r: "all" });
+    expect(results[0]).toEqual({ ok: true, status: 200, result: { key: "a", value: 1, version: "1.0.w" } });
+    const failed = results[1]!;
+    expect(failed.ok ? undefined : failed.error).toBeInstanceOf(RingKVError);
+    expect(failed).toMatchObject({ ok: false, status: 404, error: { status: 404, code: "not_found", details: { key: "b" } } });
+    expect(await kv.list({ prefix: "a" })).toMatchObject({ keys: [{ key: "a", expiresAt: 5 }] });
+    expect(asked).toEqual([[ops, { r: "all" }], { prefix: "a" }]);
+    await expect(kv.batch([{ op: "put", key: "a", value: NaN }])).rejects.toMatchObject({ code: "invalid_value", details: { index: 0 } });
+    expect(asked).toHaveLength(2);
+  });
+
+  it("turns a thrown batch or list refusal into a RingKVError", async () => {
+    const refusal = new Error('invalid_limit: limit\nringkv-error {"status":400,"code":"invalid_limit","message":"limit"}');
+    const binding = {
+      get: async () => null,
+      put: async () => ({ key: "k", version: "1.0.w", acked: 2, required: 2 }),
+      delete: async () => ({ key: "k", deleted: true as const, version: "1.0.w", acked: 2, required: 2 }),
+      batch: async () => Promise.reject(refusal),
+      list: async () => Promise.reject(refusal),
+    };
+    const kv = ringkvBinding(binding);
+    await expect(kv.list({ limit: 0 })).rejects.toMatchObject({ status: 400, code: "invalid_limit" });
+    await expect(kv.batch([])).rejects.toBeInstanceOf(RingKVError);
   });
 });
 

@@ -1,8 +1,17 @@
 import type { IRequest } from "itty-router";
 import { grantOf, type AuthorizedRequest } from "../auth";
 import { clusterFor } from "../cluster";
-import { badRequest, json, rawJson } from "../http";
-import { deleteKey as deleteOperation, notFound, readKey, writeKey, type Caller, type Stored } from "../operations";
+import { badRequest, rawJson } from "../http";
+import {
+  deleteKey as deleteOperation,
+  notFound,
+  readKey,
+  writeKey,
+  type Caller,
+  type Deleted,
+  type Stored,
+  type Written,
+} from "../operations";
 import { traceOf } from "../observe";
 import { queryKey, writeFromBody } from "../request";
 
@@ -31,15 +40,22 @@ export async function putKey(request: AuthorizedRequest, env: Env, ctx: Executio
   const cluster = clusterFor(env);
   refuse(request, "r", "r applies to reads; writes take w");
   const input = () => writeFromBody(request, cluster.config.limits, queryKey(request.query));
-  return json(await writeKey(cluster, caller(request, ctx), input, request.query.w));
+  return rawJson(writtenAnswer(await writeKey(cluster, caller(request, ctx), input, request.query.w)));
+}
+
+/** A write's or delete's body as JSON text, the expiry as `expires_at`. */
+export function writtenAnswer(written: Written | Deleted): string {
+  const { expiresAt, ...rest } = written;
+  return JSON.stringify(expiresAt === undefined ? rest : { ...rest, expires_at: expiresAt });
 }
 
 export async function deleteKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   refuse(request, "r", "r applies to reads; deletes take w");
-  return json(await deleteOperation(clusterFor(env), caller(request, ctx), queryKey(request.query), request.query.w));
+  return rawJson(writtenAnswer(await deleteOperation(clusterFor(env), caller(request, ctx), queryKey(request.query), request.query.w)));
 }
 
-function caller(request: AuthorizedRequest, ctx: ExecutionContext): Caller {
+/** An HTTP request as the operations' caller: its token's grant, the request's trace. */
+export function caller(request: AuthorizedRequest, ctx: ExecutionContext): Caller {
   return { grant: grantOf(request), background: (work) => ctx.waitUntil(work), trace: traceOf(request) };
 }
 

@@ -69,4 +69,54 @@ describe("the RingKV service binding, from another Worker", () => {
     expect(read.status).toBe(503);
     expect(await read.json()).toMatchObject({ error: { code: "quorum_not_reached", required: 2 } });
   });
+
+  it("expires, batches and lists through the consumer's binding, with no token", async () => {
+    const prefix = `${freshKey("consumer")}/`;
+    const put = await call("PUT", `key=${prefix}a&ttl=600`, { n: 1 });
+    const written = await put.json<{ version: string; expiresAt: number }>();
+    expect(written.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    expect(await (await call("GET", `key=${prefix}a`)).json()).toEqual({
+      key: `${prefix}a`,
+      value: { n: 1 },
+      version: written.version,
+      expiresAt: written.expiresAt,
+    });
+    const badTtl = await call("PUT", `key=${prefix}x&ttl=0`, 1);
+    expect(badTtl.status).toBe(400);
+    expect(await badTtl.json()).toMatchObject({ error: { code: "invalid_ttl" } });
+    const batch = await consumer.fetch("http://consumer/batch?w=all", {
+      method: "POST",
+      body: JSON.stringify([
+        { op: "put", key: `${prefix}b`, value: 2 },
+        { op: "get", key: `${prefix}b` },
+        { op: "get", key: `${prefix}none` },
+      ]),
+    });
+    expect(batch.status).toBe(200);
+    expect(await batch.json()).toMatchObject({
+      results: [
+        { ok: true, status: 200, result: { key: `${prefix}b`, required: 3 } },
+        { ok: true, status: 200, result: { value: 2 } },
+        { ok: false, status: 404, error: { code: "not_found", key: `${prefix}none` } },
+      ],
+    });
+    const refused = await consumer.fetch("http://consumer/batch", { method: "POST", body: JSON.stringify([{ op: "get", key: "" }]) });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: "invalid_key", index: 0 } });
+    const page = await consumer.fetch(`http://consumer/list?prefix=${encodeURIComponent(prefix)}&values=true`);
+    expect(await page.json()).toEqual({
+      keys: [
+        { key: `${prefix}a`, version: written.version, expiresAt: written.expiresAt, value: { n: 1 } },
+        { key: `${prefix}b`, version: expect.any(String), value: 2 },
+      ],
+      cursor: null,
+      complete: true,
+      unreachable: [],
+    });
+    const badLimit = await consumer.fetch("http://consumer/list?limit=0");
+    expect(badLimit.status).toBe(400);
+    expect(await badLimit.json()).toMatchObject({ error: { code: "invalid_limit" } });
+    // HTTP stays closed: 401 for the batch and the listing alike.
+    await expectError(await api(`/s/keys?prefix=${encodeURIComponent(prefix)}`), 401, "unauthorized");
+  });
 });

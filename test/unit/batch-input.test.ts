@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { batchFromText, batchFromValues } from "../../worker/batch-input";
+import { HttpError } from "../../worker/http";
+
+const limits = { maxKeyBytes: 512, maxValueBytes: 131_072, maxBodyBytes: 262_144 };
+const NOW = 1_800_000_000_500;
+
+function refusal(parse: () => unknown): { status: number; code: string; message: string; details: Record<string, unknown> } {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, details: error.details };
+    throw error;
+  }
+  throw new Error("accepted");
+}
+
+describe("batchFromText (POST /s/batch)", () => {
+  it("checks each operation as its single request, values as JSON text, ttl or expires_at", () => {
+    const text = JSON.stringify({
+      ops: [
+        { op: "get", key: "a" },
+        { op: "put", key: "a", value: { n: [1] }, ttl: 10 },
+        { op: "put", key: "b", value: "x", expires_at: 1_800_000_100 },
+        { op: "delete", key: "a" },
+      ],
+    });
+    expect(batchFromText(text, limits, NOW)).toEqual([
+      { op: "get", key: "a" },
+      { op: "put", key: "a", value: '{"n":[1]}', expiresAt: 1_800_000_011 },
+      { op: "put", key: "b", value: '"x"', expiresAt: 1_800_000_100 },
+      { op: "delete", key: "a" },
+    ]);
+  });
+
+  it("refuses the whole batch at its first bad operation, naming the index", () => {
+    const ops = (...rest: unknown[]) => JSON.stringify({ ops: [{ op: "get", key: "a" }, ...rest] });
+    expect(refusal(() => batchFromText(ops({ op: "copy", key: "a" }), limits, NOW))).toMatchObject({
+      status: 400,
+      code: "invalid_batch",
+      message: expect.stringMatching(/^ops\[1\]: unknown op "copy"/),
+      details: { index: 1 },
+    });
+    expect(refusal(() => batchFromText(ops({ op: "put", key: "a", value: 1, ttl: 0 }), limits, NOW))).toMatchObject({
+      code: "invalid_ttl",
+      details: { index: 1 },
+    });
+    expect(refusal(() => batchFromText('{"ops":{}}', limits, NOW))).toMatchObject({ code: "invalid_batch" });
+    expect(
+      refusal(() => batchFromText(JSON.stringify({ ops: Array.from({ length: 101 }, () => ({ op: "get", key: "a" })) }), limits, NOW)),
+    ).toMatchObject({
+      code: "invalid_batch",
+      message: expect.stringContaining("at most 100"),
+    });
+  });
+});
+
+describe("batchFromValues (the binding's batch)", () => {
+  it("takes JavaScript values and expiresAt, serialized once", () => {
+    expect(
+      batchFromValues(
+        [
+          { op: "put", key: "a", value: [1, "é"], expiresAt: 1_800_000_100 },
+          { op: "put", key: "b", value: null, ttl: 1 },
+          { op: "get", key: "b" },
+        ],
+        limits,
+        NOW,
+      ),
+    ).toEqual([
+      { op: "put", key: "a", value: '[1,"é"]', expiresAt: 1_800_000_100 },
+      { op: "put", key: "b", value: "null", expiresAt: 1_800_000_002 },
+      { op: "get", key: "b" },
+    ]);
+  });
+
+  it("refuses what JSON would change, a missing value, HTTP's expires_at and a non-array, with the same codes as HTTP", () => {
+    expect(
+      refusal(() =>
+        batchFromValues(
+          [
+            { op: "get", key: "a" },
+            { op: "put", key: "a", value: -0 },
+          ],
+          limits,
+          NOW,
+        ),
+      ),
+    ).toMatchObject({
+      code: "invalid_value",
+      message: "ops[1]: value is not JSON as given: value is -0, which JSON stores as 0",
+      details: { index: 1 },
+    });
+    expect(refusal(() => batchFromValues([{ op: "put", key: "a" }], limits, NOW))).toMatchObject({
+      code: "missing_value",
+      details: { index: 0 },
+    });
+    expect(refusal(() => batchFromValues([{ op: "put", key: "a", value: 1, expires_at: 1_800_000_100 }], limits, NOW))).toMatchObject({
+      code: "invalid_ttl",
+    });
+    expect(
+      refusal(() => batchFromValues([{ op: "put", key: "a", value: 1, ttl: 5, expiresAt: 1_800_000_100 }], limits, NOW)),
+    ).toMatchObject({
+      code: "invalid_ttl",
+    });
+    expect(refusal(() => batchFromValues({ ops: [] }, limits, NOW))).toMatchObject({ code: "invalid_batch" });
+    expect(refusal(() => batchFromValues([null], limits, NOW))).toMatchObject({ code: "invalid_batch", details: { index: 0 } });
+  });
+});

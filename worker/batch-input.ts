@@ -1,0 +1,81 @@
+import { MAX_BATCH_OPS } from "../shared/wire";
+import type { Limits } from "../shared/config";
+import type { BatchOp } from "./batch-coordinator";
+import { badRequest, HttpError } from "./http";
+import { checkKey, INEXACT, inexactNumber, parseJsonMarking, writeFromFields, writeFromValue } from "./request";
+
+/**
+ * The operations of a batch, checked as their single requests would be, from
+ * a `POST /s/batch` body (batchFromText) or the binding's `batch` argument
+ * (batchFromValues). The first bad operation refuses the whole batch: 400
+ * naming its `index`, before any node is called.
+ */
+
+/** `{"ops": [...]}` as JSON text: values as sent, `ttl` or `expires_at`. */
+export function batchFromText(text: string, limits: Limits, nowMs: number): BatchOp[] {
+  const { body, inexact } = parseJsonMarking(text);
+  const ops = (body as { ops?: unknown } | null)?.ops;
+  if (typeof body !== "object" || body === null || !Array.isArray(ops)) {
+    throw badRequest('body must be {"ops": [...]}', "invalid_batch");
+  }
+  return checkOps(ops, (op) => {
+    if (inexact !== undefined && holds(op, INEXACT)) throw inexactNumber(inexact);
+    return parseOp(op, (fields) => writeFromFields(fields, limits, nowMs), limits);
+  });
+}
+
+/**
+ * The binding's operations: JavaScript values, so a value JSON would store
+ * changed is refused (`invalid_value`), and the expiry is `ttl` or `expiresAt`.
+ */
+export function batchFromValues(ops: unknown, limits: Limits, nowMs: number): BatchOp[] {
+  if (!Array.isArray(ops)) throw badRequest('ops must be an array of {"op", "key", ...}', "invalid_batch");
+  return checkOps(ops, (op) =>
+    parseOp(
+      op,
+      (fields) => {
+        // HTTP's message, so that both say the same.
+        if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
+        if ("expires_at" in fields) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
+        return writeFromValue(fields.key, fields.value, limits, { ttl: fields.ttl, expiresAt: fields.expiresAt }, nowMs);
+      },
+      limits,
+    ),
+  );
+}
+
+function checkOps(ops: readonly unknown[], parse: (op: unknown) => BatchOp): BatchOp[] {
+  if (ops.length > MAX_BATCH_OPS) {
+    throw badRequest(`a batch holds at most ${MAX_BATCH_OPS} operations; this one has ${ops.length}`, "invalid_batch");
+  }
+  return ops.map((op: unknown, index) => {
+    try {
+      return parse(op);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      throw new HttpError(400, error.code, `ops[${index}]: ${error.message}`, { index });
+    }
+  });
+}
+
+function parseOp(op: unknown, write: (fields: Record<string, unknown>) => ReturnType<typeof writeFromFields>, limits: Limits): BatchOp {
+  if (typeof op !== "object" || op === null || Array.isArray(op)) throw badRequest("an operation is a JSON object", "invalid_batch");
+  const fields = op as Record<string, unknown>;
+  switch (fields.op) {
+    case "get":
+      return { op: "get", key: checkKey(fields.key, limits) };
+    case "delete":
+      return { op: "delete", key: checkKey(fields.key, limits) };
+    case "put":
+      return { op: "put", ...write(fields) };
+    default:
+      throw badRequest(`unknown op ${JSON.stringify(fields.op)}; expected get, put or delete`, "invalid_batch");
+  }
+}
+
+/** Whether `value` holds `mark` anywhere (only on the error path: finds the operation with the inexact number). */
+function holds(value: unknown, mark: symbol): boolean {
+  if (value === mark) return true;
+  if (typeof value !== "object" || value === null) return false;
+  return Object.values(value).some((v) => holds(v, mark));
+}
