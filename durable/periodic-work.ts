@@ -87,8 +87,10 @@ export class PeriodicWork {
   /** Starts (or widens) this node's catch-up pass, and runs its first step at once. */
   beginCatchUp(reason: "joining" | "recovering"): void {
     this.deps.refreshRing();
+    const running = this.deps.catchUp.active;
     this.deps.catchUp.begin(reason, this.peers());
-    this.deps.logger.log("info", "catch_up_started", { reason });
+    // A pass already running keeps its reason (a recovery rejoins through `join`): logged once, as it began.
+    if (!running) this.deps.logger.log("info", "catch_up_started", { reason });
     this.rules.catchUpBegun(this.now());
     this.arm();
   }
