@@ -41,7 +41,12 @@ export interface RingKVStore {
 
 export function ringkvBinding(binding: RingKVBinding): RingKVStore {
   return {
-    get: <T>(key: string, options?: ReadOptions) => call(() => binding.get(key, options) as Promise<GetResult<T> | null>),
+    // As RingKVClient.get: no value, whether absent, deleted or expired, is null.
+    get: <T>(key: string, options?: ReadOptions) =>
+      call(() => binding.get(key, options) as Promise<GetResult<T> | null>).catch((error: unknown) => {
+        if (error instanceof RingKVError && error.status === 404 && error.code === "not_found") return null;
+        throw error;
+      }),
     put: (key, value, options) => {
       // Checked on this side too: some of what JSON cannot hold (a symbol, a class instance) cannot cross RPC either.
       const invalid = RingKVError.invalidValue(value);

@@ -1,3 +1,4 @@
+import { utf8Bytes } from "../shared/storage/entry-bytes";
 import { MAX_BATCH_OPS } from "../shared/wire";
 import type { Limits } from "../shared/config";
 import type { BatchOp } from "./batch-coordinator";
@@ -30,18 +31,38 @@ export function batchFromText(text: string, limits: Limits, nowMs: number): Batc
  */
 export function batchFromValues(ops: unknown, limits: Limits, nowMs: number): BatchOp[] {
   if (!Array.isArray(ops)) throw badRequest('ops must be an array of {"op", "key", ...}', "invalid_batch");
-  return checkOps(ops, (op) =>
-    parseOp(
-      op,
-      (fields) => {
-        // HTTP's message, so that both say the same.
-        if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
-        if ("expires_at" in fields) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
-        return writeFromValue(fields.key, fields.value, limits, { ttl: fields.ttl, expiresAt: fields.expiresAt }, nowMs);
-      },
-      limits,
+  return withinBody(
+    checkOps(ops, (op) =>
+      parseOp(
+        op,
+        (fields) => {
+          // HTTP's message, so that both say the same.
+          if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
+          if ("expires_at" in fields) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
+          return writeFromValue(fields.key, fields.value, limits, { ttl: fields.ttl, expiresAt: fields.expiresAt }, nowMs);
+        },
+        limits,
+      ),
     ),
+    limits,
   );
+}
+
+/**
+ * A binding's batch is bounded as an HTTP one is by its body: keys and values
+ * together within MAX_BODY_BYTES (UTF-8), so neither path sends the nodes more.
+ */
+function withinBody(ops: BatchOp[], limits: Limits): BatchOp[] {
+  let bytes = 0;
+  for (const op of ops) bytes += utf8Bytes(op.key) + (op.op === "put" ? utf8Bytes(op.value) : 0);
+  if (bytes > limits.maxBodyBytes) {
+    throw new HttpError(
+      413,
+      "body_too_large",
+      `a batch's keys and values take ${bytes} bytes; the limit is ${limits.maxBodyBytes} bytes (MAX_BODY_BYTES)`,
+    );
+  }
+  return ops;
 }
 
 function checkOps(ops: readonly unknown[], parse: (op: unknown) => BatchOp): BatchOp[] {

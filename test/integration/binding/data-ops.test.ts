@@ -71,10 +71,11 @@ describe("expiry through the binding", () => {
       expiresAt: Math.floor(nowSeconds()) - 1,
     };
     for (const node of replicasOf(key)) expect(accepted(await env.RING_NODE.getByName(node).write(key, entry)).applied).toBe(true);
-    const error = await kv.get(key, { r: "all" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RingKVError);
+    const error = await thrown(() => raw.get(key, { r: "all" }));
     expect(error).toMatchObject({ status: 404, code: "not_found", details: { key, expired: true } });
-    expect((error as RingKVError).message).toContain("expired");
+    expect(error!.message).toContain("expired");
+    // ringkvBinding answers it as RingKVClient does: no value is null.
+    expect(await kv.get(key, { r: "all" })).toBeNull();
   });
 
   it("refuses a bad ttl or expiresAt with HTTP's 400 invalid_ttl, storing nothing", async () => {
@@ -183,6 +184,20 @@ describe("batches through the binding", () => {
     }
     const notArray = await thrown(() => raw.batch({ ops: [good] } as never));
     expect(notArray).toMatchObject({ status: 400, code: "invalid_batch" });
+    expect(await kv.get(key)).toBeNull();
+  });
+
+  it("refuses a batch whose keys and values pass MAX_BODY_BYTES, as HTTP refuses such a body, applying nothing", async () => {
+    const key = freshKey("big-batch");
+    const big = "x".repeat(100_000);
+    const ops = [
+      { op: "put", key, value: big },
+      ...Array.from({ length: 3 }, (_, i) => ({ op: "put", key: `${key}-${i}`, value: big })),
+    ] as BatchOp[];
+    const error = await thrown(() => raw.batch(ops));
+    expect(error).toMatchObject({ status: 413, code: "body_too_large" });
+    const overHttp = await http("/s/batch", { method: "POST", body: JSON.stringify({ ops }) });
+    expect(overHttp.status).toBe(413);
     expect(await kv.get(key)).toBeNull();
   });
 
