@@ -29,8 +29,9 @@ import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun 
 const scenarioAt = process.argv.indexOf("--scenario");
 if (scenarioAt >= 0) {
   const scenario = process.argv[scenarioAt + 1];
-  if (scenario !== "capacity") throw new Error(`unknown scenario ${scenario}; known: capacity`);
-  await import("./capacity");
+  if (scenario === "capacity") await import("./capacity");
+  else if (scenario === "dataops") await import("./dataops");
+  else throw new Error(`unknown scenario ${scenario}; known: capacity, dataops`);
   process.exit(0);
 }
 
