@@ -178,13 +178,15 @@ export class Coordinator {
     const entry = stamp(clock.next());
     const view = await membership.view();
     const nodes = view.ring.preferenceList(key);
-    const hints = new Hints(view, key, entry, replicas);
+    // Made only by a write that needs a hint: most writes never do.
+    let hints: Hints | undefined;
+    const hint = (node: string, failure: unknown) => (hints ??= new Hints(view, key, entry, replicas)).instead(node, failure);
     const { replies, settled } = await gather({
       nodes,
       required,
       initial: nodes.length,
       call: async (node) => {
-        if (view.dead.has(node)) return hints.instead(node, new NodeCallError(node, { kind: "dead", message: `${node} is dead` }));
+        if (view.dead.has(node)) return hint(node, new NodeCallError(node, { kind: "dead", message: `${node} is dead` }));
         try {
           const reply = await replicas.write(node, key, entry);
           membership.observe(reply.digest);
@@ -192,7 +194,7 @@ export class Coordinator {
           this.heard(node, reply.catchingUp === true);
           return reply;
         } catch (error) {
-          return worthHinting(classify(error)) ? hints.instead(node, error) : Promise.reject(error);
+          return worthHinting(classify(error)) ? hint(node, error) : Promise.reject(error);
         }
       },
       timeoutMs: this.deps.replicaTimeoutMs,

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import worker from "../../worker/index";
 import { parseConfig } from "../../shared/config";
 import { isRefusal, type Refusal } from "../../shared/node-api";
+import type { Entry } from "../../shared/entry";
 import { Ring } from "../../shared/ring";
 
 /** Requests go through the real router Worker, as a client's would. */
@@ -124,4 +125,19 @@ export async function expectError(response: Response, status: number, code: stri
 export function accepted<T>(reply: T): Exclude<T, Refusal> {
   if (isRefusal(reply)) throw new Error(`refused (${reply.refused}): ${reply.message}`);
   return reply as Exclude<T, Refusal>;
+}
+
+/** Writes `entry` straight onto every replica of `key`, as if each had taken it earlier (a state no request can make now). */
+export async function plantOnReplicas(key: string, entry: Entry): Promise<void> {
+  for (const node of replicasOf(key)) expect(accepted(await env.RING_NODE.getByName(node).write(key, entry)).applied).toBe(true);
+}
+
+/** A value whose expiry has passed, as replicas hold it until their sweep purges it. */
+export function expiredEntry(): Entry {
+  return {
+    kind: "value",
+    value: '"stale"',
+    version: { wall: Date.now(), logical: 0, writer: "test" },
+    expiresAt: Math.floor(Date.now() / 1000) - 1,
+  };
 }

@@ -1,12 +1,11 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ringkvBinding, type RingKVBinding } from "../../../client/binding";
 import { RingKVError } from "../../../client/errors";
 import type { BatchOp, ListPage } from "../../../client/types";
-import type { Entry } from "../../../shared/entry";
 import { MAX_BATCH_OPS } from "../../../shared/wire";
 import { NodeClient } from "../../../worker/node-client";
-import { accepted, allUp, freshKey, replicasOf, routerWith, setFault } from "../helpers";
+import { allUp, expiredEntry, freshKey, plantOnReplicas, replicasOf, routerWith, setFault } from "../helpers";
 
 /**
  * Expiry, batches and listing through the RingKV entrypoint over real Workers
@@ -64,13 +63,7 @@ describe("expiry through the binding", () => {
 
   it("an expired key throws 404 not_found saying it expired, even where replicas still hold it", async () => {
     const key = freshKey("expired");
-    const entry: Entry = {
-      kind: "value",
-      value: '"stale"',
-      version: { wall: Date.now(), logical: 0, writer: "test" },
-      expiresAt: Math.floor(nowSeconds()) - 1,
-    };
-    for (const node of replicasOf(key)) expect(accepted(await env.RING_NODE.getByName(node).write(key, entry)).applied).toBe(true);
+    await plantOnReplicas(key, expiredEntry());
     const error = await thrown(() => raw.get(key, { r: "all" }));
     expect(error).toMatchObject({ status: 404, code: "not_found", details: { key, expired: true } });
     expect(error!.message).toContain("expired");

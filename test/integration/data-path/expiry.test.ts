@@ -1,8 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Entry } from "../../../shared/entry";
 import { MAX_TTL_SECONDS } from "../../../shared/expiry";
-import { accepted, api, eventually, expectError, freshKey, get, replicaCopy, replicasOf } from "../helpers";
+import { api, eventually, expectError, expiredEntry, freshKey, get, plantOnReplicas, replicaCopy, replicasOf } from "../helpers";
 
 const write = (body: Record<string, unknown>) => api("/s/key", { method: "POST", body: JSON.stringify(body) });
 const nowSeconds = () => Date.now() / 1000;
@@ -50,13 +48,7 @@ describe("expiry: ttl and expires_at", () => {
 
   it("never serves an expired value, even from replicas that still hold it, at any r", async () => {
     const key = freshKey("unpurged");
-    const entry: Entry = {
-      kind: "value",
-      value: '"stale"',
-      version: { wall: Date.now(), logical: 0, writer: "test" },
-      expiresAt: Math.floor(nowSeconds()) - 1,
-    };
-    for (const node of replicasOf(key)) expect(accepted(await env.RING_NODE.getByName(node).write(key, entry)).applied).toBe(true);
+    await plantOnReplicas(key, expiredEntry());
     for (const r of ["one", "quorum", "all"]) {
       const body = await expectError(await get(key, `&r=${r}`), 404, "not_found");
       expect(body.error.message).toContain("expired");
