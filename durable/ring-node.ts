@@ -271,7 +271,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     if (refused) return refused;
     if (!this.gossip.active) return { node: this.name, members: [], digest: this.digest };
     this.refreshRing();
-    return { node: this.name, members: this.gossip.members(), ring: this.ring?.members ?? [], digest: this.digest };
+    const reply = { node: this.name, members: this.gossip.members(), ring: this.ring?.members ?? [], digest: this.digest };
+    return this.catchUp.active ? { ...reply, catchingUp: true } : reply;
   }
 
   /** Joins the cluster through `introducers` (an operator adding this node). */

@@ -65,6 +65,8 @@ export interface MembershipReply {
   readonly ring?: readonly string[];
   /** `ringDigest` of `ring`. */
   readonly digest: string;
+  /** Set while the node catches up: it may hold stale verdicts (it was the one cut off), so its view is a last resort. */
+  readonly catchingUp?: true;
 }
 
 /** Anti-entropy: one side's versions of some keys. */

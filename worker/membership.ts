@@ -120,23 +120,34 @@ export class GossipMembership implements MembershipSource {
   }
 
   private async refresh(): Promise<MembershipView> {
+    let lastResort: MembershipReply | undefined;
     for (const node of this.candidates()) {
       try {
         const reply = await this.options.ask(node);
         if (reply.members.length === 0) continue; // a node not taking part knows nobody
-        if (this.current === undefined || reply.digest !== this.current.digest || !sameStates(reply.members, this.current.members)) {
-          this.current = buildView(reply.members, this.options.ring, reply.node, reply.ring, this.current);
+        if (reply.catchingUp === true) {
+          lastResort ??= reply;
+          continue;
         }
-        this.expiresAt = this.options.now() + this.options.ttlMs;
-        return this.current;
+        return this.adopt(reply);
       } catch {
         // Crashed or unreachable: ask the next.
       }
     }
+    if (lastResort !== undefined) return this.adopt(lastResort);
     this.current ??= buildView(
       this.options.seeds.map((name) => ({ name, state: "alive", incarnation: 0 })),
       this.options.ring,
     );
+    return this.current;
+  }
+
+  /** Takes `reply` as the current view (rebuilt only if it differs) for the next `ttlMs`. */
+  private adopt(reply: MembershipReply): MembershipView {
+    if (this.current === undefined || reply.digest !== this.current.digest || !sameStates(reply.members, this.current.members)) {
+      this.current = buildView(reply.members, this.options.ring, reply.node, reply.ring, this.current);
+    }
+    this.expiresAt = this.options.now() + this.options.ttlMs;
     return this.current;
   }
 

@@ -33,6 +33,26 @@ function source(ttlMs = 1_000) {
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("GossipMembership", () => {
+  it("takes its view from a node catching up only when no other node answers", async () => {
+    const views: Record<string, MembershipReply> = {
+      a: { node: "a", members: alive("a", "b", "c"), digest: viewDigest(alive("a", "b", "c")), catchingUp: true },
+      b: { node: "b", members: alive("a", "b"), digest: viewDigest(alive("a", "b")) },
+    };
+    const asked: string[] = [];
+    const membership = new GossipMembership({
+      seeds: ["a", "b"],
+      ring: { virtualNodes: 8, replicas: 2 },
+      ttlMs: 1_000,
+      now: () => 0,
+      random: () => 0.99,
+      ask: async (node) => (asked.push(node), views[node]!),
+    });
+    expect((await membership.view()).source).toBe("b");
+    expect(asked[0]).toBe("a");
+    delete views.b;
+    expect((await membership.view({ fresh: true })).source).toBe("a");
+  });
+
   it("learns a death that leaves the ring as it was (the grace): new states, the same ring", async () => {
     const s = source();
     const first = s.membership.view();
