@@ -32,6 +32,11 @@ export interface LoadSpec {
   readonly warmupSec: number;
   readonly durationSec: number;
   readonly seed: number;
+  /**
+   * Stamps each store request with `x-sent`, the time it was built, so the
+   * server can tell how long it waited before its handler ran (bench/serving-path.ts).
+   */
+  readonly stampSent?: boolean;
   /** workerd's pid, for CPU accounting; absent when the target is remote. */
   readonly serverPid?: number | undefined;
 }
@@ -85,14 +90,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       return request;
     }
     const key = keyName(spec.valueSize, pick());
+    const sent: Record<string, string> = spec.stampSent ? { "x-sent": String(Date.now()) } : {};
     if (random() < spec.readShare) {
       request.method = "GET";
       request.path = `/s/key?key=${key}`;
+      request.headers = sent;
       request.body = undefined;
     } else {
       request.method = "POST";
       request.path = "/s/key";
-      request.headers = { "content-type": "application/json" };
+      request.headers = { "content-type": "application/json", ...sent };
       request.body = writeBody(key, spec.valueSize, stamp++);
     }
     return request;

@@ -1,0 +1,79 @@
+/**
+ * npx tsx bench/serving-path.ts [--mix 90/10,read,write] [--seconds 5] [--rounds 2] [--direct]
+ *
+ * The local serving path with nothing of ringkv in it: a worker that answers
+ * GET and POST at once (a POST's body read, no Durable Object), served by
+ * workerd through Miniflare's API as the benchmark serves ringkv, loaded by the
+ * benchmark's load generator at 32 connections. `--direct` serves it on a
+ * socket of its own (Miniflare's `unsafeDirectSockets`), past Miniflare's entry
+ * worker. Each request carries the time the load generator built it
+ * (`x-sent`), and the worker counts the requests that reached its handler
+ * more than 100 ms later: the wait spent in the runtime before any of the
+ * worker's code ran (docs/performance.md, "Tails (issue 13)").
+ */
+import { Miniflare } from "miniflare";
+import { parseArgs } from "node:util";
+import { LoadGenerator } from "./loadgen-client";
+import { READ_SHARE, type Mix } from "./workloads";
+
+const { values } = parseArgs({
+  options: {
+    mix: { type: "string", default: "90/10,read,write" },
+    seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "2" },
+    direct: { type: "boolean", default: false },
+  },
+});
+
+const SCRIPT = `
+let late = 0;
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/late") { const n = late; late = 0; return Response.json({ late: n }); }
+    const sent = Number(request.headers.get("x-sent") ?? Date.now());
+    if (Date.now() - sent > 100) late++;
+    if (request.method === "POST") await request.text();
+    return Response.json({ ok: true });
+  },
+};`;
+
+const DIRECT_PORT = 9931;
+const mf = new Miniflare({
+  modules: true,
+  script: SCRIPT,
+  compatibilityDate: "2026-04-01",
+  port: 0,
+  cf: false,
+  ...(values.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: DIRECT_PORT }] } : {}),
+});
+const entry = await mf.ready;
+const url = values.direct ? `http://127.0.0.1:${DIRECT_PORT}/` : entry.href;
+const generator = new LoadGenerator();
+try {
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const mix of values.mix.split(",") as Mix[]) {
+      const result = await generator.run({
+        url,
+        kind: "store",
+        readShare: READ_SHARE[mix],
+        distribution: "uniform",
+        keys: 2000,
+        valueSize: 100,
+        connections: 32,
+        warmupSec: 1,
+        durationSec: Number(values.seconds),
+        seed: round + 1,
+        stampSent: true,
+      });
+      const { late } = (await (await fetch(new URL("/late", url))).json()) as { late: number };
+      const l = result.latency;
+      console.log(
+        `${values.direct ? "direct" : "entry"} ${mix} round ${round}: ${Math.round(result.rps)} rps, p50 ${l.p50_ms} p99 ${l.p99_ms} p99.9 ${l.p999_ms} max ${l.max_ms} ms; ${late} requests reached the handler over 100 ms after they were sent`,
+      );
+    }
+  }
+} finally {
+  generator.close();
+  await mf.dispose();
+}
