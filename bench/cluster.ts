@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import ts from "typescript";
@@ -47,6 +47,15 @@ export function buildFloor(outdir = mkdtempSync(join(tmpdir(), "ringkv-floor-"))
 export interface WranglerSettings {
   readonly compatibilityDate: string;
   readonly vars: Record<string, string>;
+  /** wrangler.toml's `[assets]`: its string keys, and `run_worker_first` as a list. */
+  readonly assets?: AssetSettings;
+}
+
+export interface AssetSettings {
+  readonly directory: string;
+  readonly html_handling?: string;
+  readonly not_found_handling?: string;
+  readonly run_worker_first?: readonly string[];
 }
 
 /**
@@ -58,6 +67,7 @@ export function readWranglerToml(path = join(ROOT, "wrangler.toml")): WranglerSe
   let section = "";
   let compatibilityDate = "";
   const vars: Record<string, string> = {};
+  const assets: Record<string, string | string[]> = {};
   for (const [n, raw] of readFileSync(path, "utf8").split("\n").entries()) {
     const line = raw.replace(/^\s+|\s+$/g, "");
     if (line === "" || line.startsWith("#")) continue;
@@ -68,12 +78,45 @@ export function readWranglerToml(path = join(ROOT, "wrangler.toml")): WranglerSe
     }
     const pair = /^([A-Za-z0-9_]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(#.*)?$/.exec(line);
     if (section === "" && pair?.[1] === "compatibility_date") compatibilityDate = pair[2]!;
+    if (section === "assets") readAssetLine(assets, pair, line, n + 1);
     if (section !== "vars") continue;
     if (!pair) throw new Error(`wrangler.toml:${n + 1}: cannot read this [vars] line: ${line}`);
     vars[pair[1]!] = JSON.parse(`"${pair[2]!}"`) as string;
   }
   if (compatibilityDate === "") throw new Error("wrangler.toml has no compatibility_date");
-  return { compatibilityDate, vars };
+  if (assets.directory === undefined) return { compatibilityDate, vars };
+  return { compatibilityDate, vars, assets: { ...assets, directory: resolve(dirname(path), assets.directory as string) } };
+}
+
+/** One `[assets]` line: `key = "string"`, or `run_worker_first = ["rule", ...]` on one line. */
+function readAssetLine(assets: Record<string, string | string[]>, pair: RegExpExecArray | null, line: string, n: number): void {
+  if (pair) {
+    assets[pair[1]!] = JSON.parse(`"${pair[2]!}"`) as string;
+    return;
+  }
+  const list = /^run_worker_first\s*=\s*(\[[^\]]*\])\s*(#.*)?$/.exec(line);
+  if (!list) throw new Error(`wrangler.toml:${n}: cannot read this [assets] line: ${line}`);
+  assets.run_worker_first = JSON.parse(list[1]!) as string[];
+}
+
+/**
+ * Miniflare's assets option for `[assets]`, routed as wrangler dev routes it:
+ * `run_worker_first` rules go to the Worker, the `!` rules to the assets.
+ */
+function miniflareAssets(assets: AssetSettings) {
+  const rules = assets.run_worker_first ?? [];
+  const staticRouting = {
+    user_worker: rules.filter((r) => !r.startsWith("!")),
+    asset_worker: rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1)),
+  };
+  return {
+    directory: assets.directory,
+    routerConfig: { has_user_worker: true, ...(rules.length > 0 && { static_routing: staticRouting }) },
+    assetConfig: {
+      ...(assets.html_handling !== undefined && { html_handling: assets.html_handling as "auto-trailing-slash" }),
+      ...(assets.not_found_handling !== undefined && { not_found_handling: assets.not_found_handling as "none" }),
+    },
+  };
 }
 
 export interface LocalCluster {
@@ -112,6 +155,11 @@ export interface StartOptions {
    * (`<dir>/v3/do/ringkv-RingNode/...`), kept after dispose; overrides `storage`.
    */
   readonly persistTo?: string;
+  /**
+   * Serves wrangler.toml's `[assets]` (the dashboard) as `npm run dev` does.
+   * Off in the benchmark, whose figures measure the Worker alone.
+   */
+  readonly assets?: boolean;
 }
 
 export async function startCluster(options: StartOptions): Promise<LocalCluster> {
@@ -139,6 +187,7 @@ export async function startCluster(options: StartOptions): Promise<LocalCluster>
     ...(storageDir === undefined ? {} : { durableObjectsPersist: storageDir }),
     ...(persistent && { defaultPersistRoot: join(options.persistTo, "v3") }),
     ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
+    ...(options.assets === true && options.settings.assets !== undefined && { assets: miniflareAssets(options.settings.assets) }),
   });
   const url = await mf.ready;
   const pid = workerdChildren().find((p) => !before.has(p));

@@ -1,16 +1,22 @@
 /**
- * npm start [-- --port 8787] [--ip 127.0.0.1] [--persist-to DIR] [--var KEY:VALUE ...]
+ * npm start [-- --port 8787] [--ip 127.0.0.1] [--persist-to DIR] [--var KEY:VALUE ...] [--dashboard]
  *
  * Serves the deploy bundle (`wrangler deploy --dry-run`) through Miniflare's API,
  * as the benchmark does, instead of through `wrangler dev`'s proxy: the server
  * for local load tests. Same flags, defaults and vars as `npm run dev` (the dev
  * script's `--var`s, wrangler.toml's [dev] port, state in .wrangler/state,
  * shared with `npm run dev`), but no file watching and no reload.
+ *
+ * `--dashboard` also serves the dashboard at /dashboard, through the assets
+ * router as `npm run dev` does. It is off by default so that this server is the
+ * benchmark's: the assets router in front of every request cost a third of the
+ * read throughput (docs/performance.md, "Tails and the dev path").
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle, readWranglerToml, ROOT, startCluster } from "../bench/cluster";
+import { buildDashboard } from "./build-dashboard";
 
 const { values } = parseArgs({
   options: {
@@ -18,11 +24,12 @@ const { values } = parseArgs({
     ip: { type: "string", default: "127.0.0.1" },
     "persist-to": { type: "string", default: join(ROOT, ".wrangler", "state") },
     var: { type: "string", multiple: true },
+    dashboard: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("npm start -- [--port PORT] [--ip IP] [--persist-to DIR] [--var KEY:VALUE ...]");
+  console.log("npm start -- [--port PORT] [--ip IP] [--persist-to DIR] [--var KEY:VALUE ...] [--dashboard]");
   process.exit(0);
 }
 
@@ -52,7 +59,9 @@ const port = values.port === undefined ? devPort() : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
 
 console.log("building the deploy bundle...");
+if (values.dashboard) buildDashboard();
 const cluster = await startCluster({
+  assets: values.dashboard,
   label: "start",
   scriptPath: await buildBundle(),
   settings: readWranglerToml(),
@@ -62,6 +71,11 @@ const cluster = await startCluster({
   persistTo: resolve(values["persist-to"]),
 });
 console.log(`ringkv ready on ${cluster.url.href} (workerd through Miniflare's API; state in ${resolve(values["persist-to"])})`);
+console.log(
+  values.dashboard
+    ? `dashboard: ${new URL("dashboard", cluster.url).href}`
+    : "dashboard: not served (npm start -- --dashboard serves it, at a third of the read throughput; npm run dev serves it too)",
+);
 console.log("press Ctrl-C to stop");
 
 let stopping = false;

@@ -16,7 +16,7 @@ const curl = (...args: string[]) => curlAt(port, ...args);
 
 beforeAll(async () => {
   port = await freePort();
-  server = spawnNpm(["start", "--", "--port", String(port), "--persist-to", state]);
+  server = spawnNpm(["start", "--", "--port", String(port), "--persist-to", state, "--dashboard"]);
   await waitReady(server, port, "npm start");
 }, 120_000);
 afterAll(async () => {
@@ -32,6 +32,16 @@ describe("npm start, driven with the README's curl lines", () => {
     expect(await curl("http://127.0.0.1:8787/s/key?key=foo")).toMatchObject({ status: 200, body: { key: "foo", value: "bar" } });
     expect(await curl("-X", "DELETE", "http://127.0.0.1:8787/s/key?key=foo")).toMatchObject({ status: 200, body: { deleted: true } });
     expect(await curl("http://127.0.0.1:8787/s/key?key=foo")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+  });
+
+  it("serves the dashboard with --dashboard as npm run dev does, and every other path from the Worker", async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain("<html");
+    const script = await fetch(`http://127.0.0.1:${port}/dashboard/app.js`);
+    expect([script.status, script.headers.get("content-type")]).toEqual([200, expect.stringContaining("javascript")]);
+    expect(await curl("http://127.0.0.1:8787/nope")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
   });
 
   it("has the dev script's vars: the dev admin token and fault injection", async () => {
