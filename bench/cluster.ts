@@ -81,17 +81,22 @@ export function readWranglerToml(path = join(ROOT, "wrangler.toml")): WranglerSe
     if (section === "assets") readAssetLine(assets, pair, line, n + 1);
     if (section !== "vars") continue;
     if (!pair) throw new Error(`wrangler.toml:${n + 1}: cannot read this [vars] line: ${line}`);
-    vars[pair[1]!] = JSON.parse(`"${pair[2]!}"`) as string;
+    vars[pair[1]!] = tomlString(pair);
   }
   if (compatibilityDate === "") throw new Error("wrangler.toml has no compatibility_date");
   if (assets.directory === undefined) return { compatibilityDate, vars };
   return { compatibilityDate, vars, assets: { ...assets, directory: resolve(dirname(path), assets.directory as string) } };
 }
 
+/** The value of a `key = "string"` line, its escapes undone. */
+function tomlString(pair: RegExpExecArray): string {
+  return JSON.parse(`"${pair[2]!}"`) as string;
+}
+
 /** One `[assets]` line: `key = "string"`, or `run_worker_first = ["rule", ...]` on one line. */
 function readAssetLine(assets: Record<string, string | string[]>, pair: RegExpExecArray | null, line: string, n: number): void {
   if (pair) {
-    assets[pair[1]!] = JSON.parse(`"${pair[2]!}"`) as string;
+    assets[pair[1]!] = tomlString(pair);
     return;
   }
   const list = /^run_worker_first\s*=\s*(\[[^\]]*\])\s*(#.*)?$/.exec(line);

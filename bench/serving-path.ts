@@ -38,17 +38,16 @@ export default {
   },
 };`;
 
-const DIRECT_PORT = 9931;
 const mf = new Miniflare({
   modules: true,
   script: SCRIPT,
   compatibilityDate: "2026-04-01",
   port: 0,
   cf: false,
-  ...(values.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: DIRECT_PORT }] } : {}),
+  ...(values.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
 });
 const entry = await mf.ready;
-const url = values.direct ? `http://127.0.0.1:${DIRECT_PORT}/` : entry.href;
+const url = values.direct ? (await mf.unsafeGetDirectURL()).href : entry.href;
 const generator = new LoadGenerator();
 try {
   for (let round = 0; round < Number(values.rounds); round++) {

@@ -9,8 +9,8 @@
  *
  * `--dashboard` also serves the dashboard at /dashboard, through the assets
  * router as `npm run dev` does. It is off by default so that this server is the
- * benchmark's: the assets router in front of every request cost a third of the
- * read throughput (docs/performance.md, "Tails and the dev path").
+ * benchmark's, which has no assets router in front of every request (its cost:
+ * docs/performance.md, "Tails and the dev path").
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -74,7 +74,7 @@ console.log(`ringkv ready on ${cluster.url.href} (workerd through Miniflare's AP
 console.log(
   values.dashboard
     ? `dashboard: ${new URL("dashboard", cluster.url).href}`
-    : "dashboard: not served (npm start -- --dashboard serves it, at a third of the read throughput; npm run dev serves it too)",
+    : "dashboard: not served (start with -- --dashboard, or use npm run dev)",
 );
 console.log("press Ctrl-C to stop");
 
