@@ -7,15 +7,18 @@
  * at w=all. Measures uniform reads over every key (mostly cache misses) and
  * Zipf reads (mostly hits): throughput, p50, p99; workerd's resident memory,
  * empty next to preloaded, after the preload and after the reads; and a node's
- * first read after a reset (crash fault, then recovery, then one read of its own
- * copy) on the loaded cluster against the empty one. `--source` benches another
+ * first read after a reset (the `restart` fault: memory gone, storage kept, as a
+ * deploy does; then one read of its own copy) on the loaded cluster against the
+ * empty one. `--source` benches another
  * tree's code (e.g. main's, for an A/B); `--cache-bytes` sets CACHE_BYTES, so a
  * scaled-down preload can still be 20x the cluster's cache.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { buildBundle, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
 import { newHistogram, summarise } from "./histogram";
+import { InspectorSession, listTargets } from "./inspector";
 import { prng, sampler, zipfCdf, type KeyDistribution } from "./keys";
 
 const { values } = parseArgs({
@@ -47,13 +50,52 @@ const overrides = {
 const key = (i: number): string => `c${i.toString().padStart(7, "0")}`;
 const fill = "x".repeat(valueBytes - 2);
 
-/** workerd's resident set in MB, from /proc. */
-function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Math.round(Number(line?.split(/\s+/)[1] ?? NaN) / 1024);
+/** workerd's resident memory in MB, from /proc: all of it, its anonymous pages (heaps) and its file-backed and shared pages. */
+function rssMb(pid: number | undefined): { total: number; anon: number; file: number } {
+  const fields = pid === undefined ? "" : readFileSync(`/proc/${pid}/status`, "utf8");
+  const mb = (name: string): number => {
+    const line = fields.split("\n").find((l) => l.startsWith(`${name}:`));
+    return Math.round(Number(line?.split(/\s+/)[1] ?? NaN) / 1024);
+  };
+  return { total: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") + mb("RssShmem") };
+}
+
+/**
+ * What the cluster's isolates hold after a full collection, in MB: each isolate
+ * collected through workerd's inspector (a heap snapshot, which collects first:
+ * workerd's inspector does not always answer HeapProfiler.collectGarbage), then
+ * its V8 heap's used and total size, summed over the isolates; and workerd's
+ * resident memory after those collections. The used heap is what the
+ * platform's 128 MB isolate limit counts.
+ */
+async function afterGc(cluster: LocalCluster): Promise<{ heapUsedMb: number; heapTotalMb: number; rss: ReturnType<typeof rssMb> }> {
+  let used = 0;
+  let total = 0;
+  for (const target of await listTargets(cluster.inspectorPort ?? NaN)) {
+    const session = await InspectorSession.open(target.webSocketDebuggerUrl);
+    try {
+      await session.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+      const usage = await session.send<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage");
+      used += usage.usedSize;
+      total += usage.totalSize;
+    } finally {
+      session.close();
+    }
+  }
+  const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return { heapUsedMb: mb(used), heapTotalMb: mb(total), rss: rssMb(cluster.pid) };
+}
+
+/** A port nothing listens on now, for an inspector. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
 }
 
 /** Runs `one(i)` for i in 0..count-1 on `connections` concurrent loops. */
@@ -109,19 +151,36 @@ async function reads(url: URL, distribution: KeyDistribution) {
   return { distribution, rps: Math.round(done / seconds), p50_ms, p99_ms, errors };
 }
 
-/** Crash node-1 (its object is reset), recover it, and time the recovery plus its first read. */
-async function coldRead(url: URL): Promise<number> {
+/**
+ * Resets node-1's object as a deploy does (`restart`: memory gone, storage kept,
+ * no catch-up), then times its first read of its own copy: the object's start-up
+ * plus one uncached lookup. Code from before the restart fault (an A/B's older
+ * side) is reset by a crash and a recovery instead, which also starts a catch-up.
+ */
+async function coldRead(url: URL): Promise<{ ms: number; reset: "restart" | "crash+recover" }> {
   const fault = (mode: string) =>
-    fetch(new URL("/admin/nodes/node-1/fault", url), { method: "POST", headers: ADMIN, body: JSON.stringify({ mode }) }).then((r) =>
-      r.arrayBuffer(),
-    );
-  await fault("crash");
+    fetch(new URL("/admin/nodes/node-1/fault", url), { method: "POST", headers: ADMIN, body: JSON.stringify({ mode }) });
+  let reset: "restart" | "crash+recover" = "restart";
+  const restart = await fault("restart");
+  if (restart.status === 400) {
+    reset = "crash+recover";
+    await (await fault("crash")).arrayBuffer();
+  } else if (!restart.ok) throw new Error(`restart node-1: ${restart.status} ${await restart.text()}`);
+  await restart.arrayBuffer().catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const started = performance.now();
-  await fault("up");
+  if (reset === "crash+recover") await (await fault("recover")).arrayBuffer();
   const response = await fetch(new URL(`/admin/nodes/node-1/d/read?key=${key(keys >> 1)}`, url), { headers: ADMIN });
   await response.arrayBuffer();
-  return Math.round((performance.now() - started) * 10) / 10;
+  if (!response.ok) throw new Error(`first read of node-1: ${response.status}`);
+  return { ms: Math.round((performance.now() - started) * 10) / 10, reset };
+}
+
+/** Three cold reads in a row, each after its own restart. */
+async function coldReads(url: URL): Promise<{ ms: number[]; reset: string }> {
+  const rounds = [];
+  for (let round = 0; round < 3; round++) rounds.push(await coldRead(url));
+  return { ms: rounds.map((r) => r.ms), reset: rounds[0]!.reset };
 }
 
 /** Wakes every node (and its storage) with one read each. */
@@ -139,19 +198,22 @@ const settings = readWranglerToml(`${values.source}/wrangler.toml`);
 const scriptPath = await buildBundle(undefined, values.source);
 const clusters: LocalCluster[] = [];
 try {
-  const empty = await startCluster({ label: "empty", scriptPath, settings, overrides });
+  const empty = await startCluster({ label: "empty", scriptPath, settings, overrides, inspectorPort: await freePort() });
   clusters.push(empty);
-  const loaded = await startCluster({ label: "loaded", scriptPath, settings, overrides });
+  const loaded = await startCluster({ label: "loaded", scriptPath, settings, overrides, inspectorPort: await freePort() });
   clusters.push(loaded);
   await touch(empty.url);
   await touch(loaded.url);
   const rssEmpty = rssMb(empty.pid);
+  const gcEmpty = await afterGc(empty);
   console.log(`preloading ${keys} keys of ${valueBytes} B at w=all ...`);
   const preloadMs = await preload(loaded.url);
   const rssAfterPreload = rssMb(loaded.pid);
+  const gcAfterPreload = await afterGc(loaded);
   const uniform = await reads(loaded.url, "uniform");
   const zipf = await reads(loaded.url, "zipf");
   const rssAfterReads = rssMb(loaded.pid);
+  const gcAfterReads = await afterGc(loaded);
   const result = {
     source: values.source,
     keys,
@@ -164,7 +226,8 @@ try {
     zipf,
     uniformOverZipf: Math.round((uniform.rps / zipf.rps) * 100) / 100,
     rssMb: { empty: rssEmpty, afterPreload: rssAfterPreload, afterReads: rssAfterReads, emptyAfterReads: rssMb(empty.pid) },
-    coldFirstReadMs: { loaded: await coldRead(loaded.url), empty: await coldRead(empty.url) },
+    afterGc: { empty: gcEmpty, afterPreload: gcAfterPreload, afterReads: gcAfterReads },
+    coldFirstReadMs: { loaded: await coldReads(loaded.url), empty: await coldReads(empty.url) },
     storage: await storageOf(loaded.url),
   };
   console.log(JSON.stringify(result, null, 2));

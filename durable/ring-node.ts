@@ -16,7 +16,7 @@ import type {
   CatchUpPart,
   HintReply,
   ListReply,
-  Fault,
+  FaultRequest,
   KeyedEntry,
   KeyVersion,
   LeaveResult,
@@ -347,9 +347,15 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   /**
    * Injects a fault. A crash is persisted, then the object is reset: its memory
-   * is gone, and it refuses everything until `recover`.
+   * is gone, and it refuses everything until `recover`. A restart resets the
+   * object and changes nothing stored: the node comes back as after a deploy,
+   * from its snapshot, with no catch-up (it was never declared dead).
    */
-  async setFault(fault: Fault): Promise<NodeStats> {
+  async setFault(fault: FaultRequest): Promise<NodeStats> {
+    if (fault.mode === "restart") {
+      setTimeout(() => this.ctx.abort("injected restart"), 0);
+      return this.ownStats();
+    }
     const wasCrashed = this.faults.crashed;
     this.faults.set(fault);
     if (fault.mode === "crash" && !wasCrashed) {

@@ -18,7 +18,7 @@ import type {
   BatchReply,
   CatchUpReply,
   CatchUpPart,
-  Fault,
+  FaultRequest,
   HintReply,
   KeyedEntry,
   KeyVersion,
@@ -107,5 +107,5 @@ export interface NodeApi {
   stats(): Promise<NodeStats>;
   /** The node's counters and histograms (shared/metrics.ts), for GET /metrics; a crashed node refuses, as it would not answer. */
   metrics(): Promise<Refusable<MetricFamily[]>>;
-  setFault(fault: Fault): Promise<NodeStats>;
+  setFault(fault: FaultRequest): Promise<NodeStats>;
 }

@@ -150,6 +150,13 @@ export type Fault =
 export type FaultMode = Fault["mode"];
 
 /**
+ * What an operator asks of a node's fault switch: a fault to hold, or a restart,
+ * which resets the object as the platform does on a deploy or an eviction (its
+ * memory is gone; its storage, membership and fault are kept) and holds nothing.
+ */
+export type FaultRequest = Fault | { readonly mode: "restart" };
+
+/**
  * One node's share of a client's batch (`POST /s/batch`): the operations on
  * keys it replicates, in the batch's order. The router sends each node one call
  * per batch, not one per key.

@@ -8,7 +8,7 @@ import {
   NodePaths,
   type BatchItem,
   type BatchReply,
-  type Fault,
+  type FaultRequest,
   type HintReply,
   type LeaveResult,
   type ListReply,
@@ -104,7 +104,7 @@ export class NodeClient {
     return this.call(node, this.timeouts.admin, false, (stub) => stub.leave());
   }
 
-  setFault(node: string, fault: Fault): Promise<NodeStats> {
+  setFault(node: string, fault: FaultRequest): Promise<NodeStats> {
     return this.call(node, this.timeouts.admin, false, (stub) => stub.setFault(fault));
   }
 

@@ -80,7 +80,7 @@ export interface ReplicaCopy {
 /** One replica's own copy of a key, through the admin route an operator would use. */
 export async function replicaCopy(node: string, key: string): Promise<ReplicaCopy> {
   const response = await api(`/admin/nodes/${node}/d/read?key=${encodeURIComponent(key)}`, { headers: ADMIN });
-  expect(response.status).toBe(200);
+  expect(response.status, await response.clone().text()).toBe(200);
   return response.json<ReplicaCopy>();
 }
 

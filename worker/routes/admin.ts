@@ -2,7 +2,7 @@ import type { IRequest } from "itty-router";
 import type { Entry } from "../../shared/entry";
 import { formatVersion } from "../../shared/version";
 import { classify, FAILURE_HTTP, PROXY_FAILURE } from "../../shared/failure";
-import type { Fault } from "../../shared/wire";
+import type { FaultRequest } from "../../shared/wire";
 import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json } from "../http";
 import { keyFromQuery } from "../request";
@@ -79,7 +79,7 @@ export async function removeNode(request: IRequest, env: Env): Promise<Response>
   return json({ node: name, handedOff: result.handedOff, swim: result.stats.swim });
 }
 
-/** POST /admin/nodes/:name/fault {"mode": "up"|"down"|"slow"|"crash"|"recover"|"partition", ...} */
+/** POST /admin/nodes/:name/fault {"mode": "up"|"down"|"slow"|"crash"|"recover"|"partition"|"restart", ...} */
 export async function setFault(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   if (!cluster.config.faultsEnabled) {
@@ -135,7 +135,7 @@ export async function knownNode(cluster: Cluster, name: string | undefined): Pro
   return name;
 }
 
-function parseFault(body: unknown, replicaTimeoutMs: number, node: string): Fault {
+function parseFault(body: unknown, replicaTimeoutMs: number, node: string): FaultRequest {
   const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   switch (fields.mode) {
     case "up":
@@ -146,6 +146,8 @@ function parseFault(body: unknown, replicaTimeoutMs: number, node: string): Faul
       return { mode: "down" };
     case "crash":
       return { mode: "crash" };
+    case "restart":
+      return { mode: "restart" };
     case "slow": {
       // By default, slow enough that every replica call misses its deadline.
       const delayMs = fields.delayMs ?? replicaTimeoutMs * 2;
@@ -163,7 +165,7 @@ function parseFault(body: unknown, replicaTimeoutMs: number, node: string): Faul
     }
     default:
       throw badRequest(
-        'body must be {"mode": "up" | "down" | "slow" | "crash" | "recover" | "partition", "delayMs"?: number, "peers"?: string[]}',
+        'body must be {"mode": "up" | "down" | "slow" | "crash" | "recover" | "partition" | "restart", "delayMs"?: number, "peers"?: string[]}',
         "invalid_fault",
       );
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { allUp, expectError, freshKey, get, put, del, replicaCopy, replicasOf, setFault } from "../helpers";
+import { ADMIN, allUp, api, eventually, expectError, freshKey, get, put, del, replicaCopy, replicasOf, setFault } from "../helpers";
 
 afterEach(allUp);
 
@@ -87,3 +87,37 @@ describe("with two of a key's three replicas down", () => {
     expect(await (await get(key, "&r=all")).json()).toMatchObject({ value: "rewritten" });
   });
 });
+
+describe("a restart (the platform resets the object, as on a deploy)", () => {
+  it("clears the node's memory and keeps what it stored and the fault it holds", async () => {
+    const key = freshKey("restart");
+    await put(key, "kept", "?w=all");
+    const [first] = replicasOf(key);
+    expect((await get(key, "&r=all")).status).toBe(200);
+    // The read was counted in the node's memory: a hit, or with CACHE_BYTES=0 a miss.
+    const counted = await cacheOf(first!);
+    expect(counted.hits + counted.misses).toBeGreaterThan(0);
+    await setFault(first!, { mode: "down" });
+    await setFault(first!, { mode: "restart" });
+
+    // The reset comes just after the reply (a call that meets it fails); then the node answers
+    // with an empty cache, and still down: the fault is stored, not held in memory.
+    await eventually(async () => expect(await cacheOf(first!)).toMatchObject({ hits: 0, misses: 0, entries: 0 }));
+    const ownRead = await api(`/admin/nodes/${first!}/d/read?key=${encodeURIComponent(key)}`, { headers: ADMIN });
+    expect((await expectError(ownRead, 502, "replica_unavailable")).error.message).toContain("down (injected fault)");
+    await setFault(first!, { mode: "up" });
+    expect(await replicaCopy(first!, key)).toMatchObject({ present: true, value: "kept" });
+    const after = await get(key, "&r=all");
+    expect(after.status).toBe(200);
+    expect(await after.json()).toMatchObject({ value: "kept" });
+  });
+});
+
+async function cacheOf(node: string): Promise<{ hits: number; misses: number; entries: number }> {
+  const response = await api("/cluster");
+  expect(response.status).toBe(200);
+  const body = await response.json<{ nodes: { name: string; storage: { cache: { hits: number; misses: number; entries: number } } }[] }>();
+  const found = body.nodes.find((n) => n.name === node);
+  expect(found, `${node} in /cluster`).toBeDefined();
+  return found!.storage.cache;
+}
