@@ -10,8 +10,9 @@
  * first read after a reset (the `restart` fault: memory gone, storage kept, as a
  * deploy does; then one read of its own copy) on the loaded cluster against the
  * empty one. `--source` benches another
- * tree's code (e.g. main's, for an A/B); `--cache-bytes` sets CACHE_BYTES, so a
- * scaled-down preload can still be 20x the cluster's cache.
+ * tree's code (e.g. main's, for an A/B); `--cache-bytes` sets CACHE_BYTES (2 MiB by
+ * default, so the default preload is 20x the cluster's cache; scale it with `--keys`).
+ * `npm run bench` (the full local run) ends with this scenario at its defaults.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -26,7 +27,8 @@ const { values } = parseArgs({
     scenario: { type: "string" },
     keys: { type: "string", default: "200000" },
     "value-bytes": { type: "string", default: "1024" },
-    "cache-bytes": { type: "string", default: String(8 * 1024 * 1024) },
+    // 2 MiB per node: 200,000 keys of 1 KiB are then 20x the five nodes' caches.
+    "cache-bytes": { type: "string", default: String(2 * 1024 * 1024) },
     connections: { type: "string", default: "32" },
     seconds: { type: "string", default: "10" },
     source: { type: "string", default: ROOT },

@@ -277,6 +277,15 @@ try {
   await Promise.all(locals.map((c) => c.dispose()));
 }
 
+// A full local run ends with the capacity scenario (bench/capacity.ts, with its defaults), on its own
+// clusters once the ones above are gone, its figures next to the run's.
+if (mode === "full" && !remote && !interrupted) {
+  const capacityJson = join(resolve(values.out!), `${stamp}-capacity.json`);
+  console.log("\nCapacity scenario (bench/capacity.ts) ...");
+  execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/capacity.ts"), "--json", capacityJson], { stdio: "inherit" });
+  console.log(`Capacity: ${capacityJson}`);
+}
+
 function toRecord(run: PlannedRun, result: LoadResult): RunRecord {
   const errors = result.non2xx + result.failed;
   const attempted = result.requests + result.failed;
