@@ -30,7 +30,8 @@ export const TABLES = {
    * key's index. A NULL value marks a tombstone; `expires_at` is Unix seconds,
    * NULL for never. An ordinary (rowid) table: in a WITHOUT ROWID table a row
    * of more than about 1,000 bytes (a 1 KiB value) spills to an overflow page of
-   * its own, so each such row took a whole extra page and two page reads.
+   * its own, so each such row takes a whole extra page. A store too large to
+   * rebuild at start-up keeps that layout (`REBUILD_LIMIT_BYTES`); both serve alike.
    */
   entries: "entries",
   /** One row (id 0): live, tombstones and bytes, written in the transaction of each change they count. */
@@ -46,6 +47,7 @@ export const TABLES = {
  */
 export interface SchemaSql {
   exec(query: string): { toArray(): Record<string, unknown>[] };
+  readonly databaseSize: number;
 }
 export interface SchemaStorage {
   readonly sql: SchemaSql;
@@ -58,6 +60,9 @@ export interface Migration {
   readonly adds: string;
   readonly up: (sql: SchemaSql) => void;
 }
+
+/** The largest database migration 4 rebuilds as a rowid table (about 55,000 rows of 1 KiB values in the old layout). */
+export const REBUILD_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** In order: migration i takes a store from version i to version i + 1. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -103,13 +108,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // The table is rebuilt in place, rows copied as they are, in the migration's one
-    // transaction: on a large store this is the one start-up that reads every row.
+    // transaction, which needs the old and the new pages at once and reads every row:
+    // a store past REBUILD_LIMIT_BYTES is left WITHOUT ROWID rather than risk a start-up
+    // that runs out of time or space, fails, and is tried again at every start.
     adds: "entries as a rowid table",
     up(sql) {
-      if (!isWithoutRowid(sql, TABLES.entries)) return;
+      if (!isWithoutRowid(sql, TABLES.entries) || sql.databaseSize > REBUILD_LIMIT_BYTES) return;
       const rebuilt = `${TABLES.entries}_rowid`;
       sql.exec(`CREATE TABLE ${rebuilt} (
-        key TEXT PRIMARY KEY,
+        key TEXT NOT NULL PRIMARY KEY,
         value TEXT,
         wall INTEGER NOT NULL,
         logical INTEGER NOT NULL,

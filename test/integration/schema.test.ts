@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { KV_KEYS, migrate, MIGRATIONS, SCHEMA_VERSION, TABLES } from "../../durable/schema";
+import { KV_KEYS, migrate, MIGRATIONS, REBUILD_LIMIT_BYTES, SCHEMA_VERSION, TABLES, type SchemaStorage } from "../../durable/schema";
 
 function columns(sql: SqlStorage, table: string): string[] {
   return sql
@@ -44,6 +44,7 @@ describe("a node's persisted schema (durable/schema.ts)", () => {
   it("runs only the migrations past the stored version", async () => {
     await runInDurableObject(env.RING_NODE.getByName("schema-partial"), (_node, state) => {
       const hintsVersion = MIGRATIONS.findIndex((m) => m.adds === "hints");
+      expect(hintsVersion).toBeGreaterThanOrEqual(0);
       state.storage.sql.exec(`DROP TABLE ${TABLES.hints}`);
       state.storage.kv.put(KV_KEYS.schemaVersion, hintsVersion);
       expect(migrate(state.storage)).toBe(hintsVersion);
@@ -67,13 +68,44 @@ describe("a node's persisted schema (durable/schema.ts)", () => {
       state.storage.kv.put(KV_KEYS.schemaVersion, SCHEMA_VERSION - 1);
 
       expect(migrate(state.storage)).toBe(SCHEMA_VERSION - 1);
-      expect(declaration(sql, TABLES.entries)).not.toMatch(/WITHOUT ROWID/i);
+      expect(declaration(sql, TABLES.entries).sql).not.toMatch(/WITHOUT ROWID/i);
       expect(sql.exec(`SELECT * FROM ${TABLES.entries} ORDER BY key`).toArray()).toEqual(before);
-      // Run again from the same version, the rebuilt table is left as it is.
+      expect(shape(sql, TABLES.entries)).toEqual([
+        { name: "key", type: "TEXT", notnull: 1, pk: 1 },
+        { name: "value", type: "TEXT", notnull: 0, pk: 0 },
+        { name: "wall", type: "INTEGER", notnull: 1, pk: 0 },
+        { name: "logical", type: "INTEGER", notnull: 1, pk: 0 },
+        { name: "writer", type: "TEXT", notnull: 1, pk: 0 },
+        { name: "expires_at", type: "INTEGER", notnull: 0, pk: 0 },
+      ]);
+      // Run again from the same version, the rebuilt table is left as it is (not rebuilt: same root page).
+      const root = declaration(sql, TABLES.entries).rootpage;
       state.storage.kv.put(KV_KEYS.schemaVersion, SCHEMA_VERSION - 1);
       migrate(state.storage);
+      expect(declaration(sql, TABLES.entries).rootpage).toBe(root);
       expect(sql.exec(`SELECT * FROM ${TABLES.entries} ORDER BY key`).toArray()).toEqual(before);
     });
+  });
+
+  it("leaves a WITHOUT ROWID table larger than REBUILD_LIMIT_BYTES as it is, and still reaches the latest version", () => {
+    const queries: string[] = [];
+    const kv = new Map<string, unknown>([[KV_KEYS.schemaVersion, SCHEMA_VERSION - 1]]);
+    const storage: SchemaStorage = {
+      sql: {
+        databaseSize: REBUILD_LIMIT_BYTES + 1,
+        exec(query) {
+          queries.push(query);
+          return {
+            toArray: () => (query.includes("sqlite_master") ? [{ sql: "CREATE TABLE entries (key TEXT PRIMARY KEY) WITHOUT ROWID" }] : []),
+          };
+        },
+      },
+      kv: { get: <T>(key: string) => kv.get(key) as T | undefined, put: (key, value) => void kv.set(key, value) },
+      transactionSync: (fn) => fn(),
+    };
+    migrate(storage);
+    expect(kv.get(KV_KEYS.schemaVersion)).toBe(SCHEMA_VERSION);
+    expect(queries.filter((q) => /CREATE TABLE|DROP TABLE|INSERT/.test(q))).toEqual([]);
   });
 
   it("keeps a row with a 1 KiB value on its table page: 2,000 such rows take under 3 MB", async () => {
@@ -84,12 +116,21 @@ describe("a node's persisted schema (durable/schema.ts)", () => {
       for (let i = 0; i < 2000; i++) {
         sql.exec(`INSERT INTO ${TABLES.entries} VALUES (?, ?, 1, 0, 'node-1', NULL)`, `key-${i.toString().padStart(5, "0")}`, value);
       }
-      // In a WITHOUT ROWID table each of these rows took an overflow page of its own (about 9.4 MB).
+      // In a WITHOUT ROWID table each of these rows would take an overflow page of its own (about 9.4 MB).
       expect(sql.databaseSize - empty).toBeLessThan(3 * 1024 * 1024);
     });
   });
 });
 
-function declaration(sql: SqlStorage, table: string): string {
-  return sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).one().sql;
+function declaration(sql: SqlStorage, table: string): { sql: string; rootpage: number } {
+  return sql
+    .exec<{ sql: string; rootpage: number }>("SELECT sql, rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", table)
+    .one();
+}
+
+function shape(sql: SqlStorage, table: string): { name: string; type: string; notnull: number; pk: number }[] {
+  return sql
+    .exec<{ name: string; type: string; notnull: number; pk: number }>(`PRAGMA table_info(${table})`)
+    .toArray()
+    .map(({ name, type, notnull, pk }) => ({ name, type, notnull, pk }));
 }

@@ -113,6 +113,24 @@ describe("a restart (the platform resets the object, as on a deploy)", () => {
   });
 });
 
+describe("a restart of a crashed node", () => {
+  it("leaves it crashed: the crash is stored, and only recover brings it back", async () => {
+    const node = replicasOf(freshKey("restart-crashed"))[0]!;
+    await setFault(node, { mode: "crash" });
+    const restarted = await api(`/admin/nodes/${node}/fault`, {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ mode: "restart" }),
+    });
+    expect(restarted.status).toBe(200);
+    expect(await restarted.json()).toMatchObject({ node, fault: { mode: "crash" } });
+    await eventually(async () => {
+      const ownRead = await api(`/admin/nodes/${node}/d/read?key=k`, { headers: ADMIN });
+      expect((await expectError(ownRead, 502, "replica_unavailable")).error.message).toContain("crashed");
+    });
+  });
+});
+
 async function cacheOf(node: string): Promise<{ hits: number; misses: number; entries: number }> {
   const response = await api("/cluster");
   expect(response.status).toBe(200);
