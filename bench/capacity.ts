@@ -13,11 +13,13 @@
  * tree's code (e.g. main's, for an A/B); `--cache-bytes` sets CACHE_BYTES (2 MiB by
  * default, so the default preload is 20x the cluster's cache; scale it with `--keys`).
  * `npm run bench` (the full local run) ends with this scenario at its defaults.
+ * `--floor` also preloads the platform floor (no ringkv code, nothing held in
+ * memory) and reports workerd's memory there, for what the runtime itself grows.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { buildBundle, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
+import { buildBundle, buildFloor, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
 import { newHistogram, summarise } from "./histogram";
 import { InspectorSession, listTargets } from "./inspector";
 import { prng, sampler, zipfCdf, type KeyDistribution } from "./keys";
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     source: { type: "string", default: ROOT },
     json: { type: "string" },
+    floor: { type: "boolean", default: false },
   },
 });
 const keys = Number(values.keys);
@@ -202,6 +205,28 @@ async function storageOf(url: URL): Promise<unknown> {
   return body.nodes.map((n) => ({ name: n.name, storage: n.storage ?? null }));
 }
 
+/**
+ * The same preload on the platform floor (bench/floor/worker.ts with STORE=sqlite: five
+ * objects, one SQLite upsert per replica, nothing held in memory, no ringkv code): how much
+ * workerd's memory grows under these writes whatever the code.
+ */
+async function floorMemory() {
+  const floor = await startCluster({
+    label: "floor",
+    scriptPath: buildFloor(),
+    settings,
+    worker: "floor",
+    overrides: { REPLICAS: "3", QUORUM: "2", STORE: "sqlite" },
+    inspectorPort: await freePort(),
+  });
+  clusters.push(floor);
+  await (await fetch(new URL("/s/key?key=none", floor.url))).arrayBuffer();
+  const empty = { rss: rssMb(floor.pid), afterGc: await afterGc(floor) };
+  console.log(`preloading the platform floor with ${keys} keys ...`);
+  const preloadMs = await preload(floor.url);
+  return { preloadMs, empty, afterPreload: { rss: rssMb(floor.pid), afterGc: await afterGc(floor) } };
+}
+
 const settings = readWranglerToml(`${values.source}/wrangler.toml`);
 const scriptPath = await buildBundle(undefined, values.source);
 const clusters: LocalCluster[] = [];
@@ -238,8 +263,11 @@ try {
     coldFirstReadMs: { loaded: await coldReads(loaded.url), empty: await coldReads(empty.url) },
     storage: await storageOf(loaded.url),
   };
-  console.log(JSON.stringify(result, null, 2));
-  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(result, null, 2));
+  for (const cluster of clusters.splice(0)) await cluster.dispose();
+  const floor = values.floor ? await floorMemory() : undefined;
+  const withFloor = floor === undefined ? result : { ...result, floor };
+  console.log(JSON.stringify(withFloor, null, 2));
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(withFloor, null, 2));
 } finally {
   for (const cluster of clusters) await cluster.dispose();
 }

@@ -282,7 +282,9 @@ try {
 if (mode === "full" && !remote && !interrupted) {
   const capacityJson = join(resolve(values.out!), `${stamp}-capacity.json`);
   console.log("\nCapacity scenario (bench/capacity.ts) ...");
-  execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/capacity.ts"), "--json", capacityJson], { stdio: "inherit" });
+  execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/capacity.ts"), "--floor", "--json", capacityJson], {
+    stdio: "inherit",
+  });
   console.log(`Capacity: ${capacityJson}`);
 }
 

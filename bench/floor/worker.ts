@@ -9,7 +9,9 @@
  * Served with N=3, R=2, W=2 and with N=1, it shows what the runtime itself
  * charges for asking two objects instead of one (reads) and three instead of
  * one (writes): the best quorum / N=1 ratio any code could reach on this
- * machine, measured in the same run as ringkv's. Bench-only; never deployed.
+ * machine, measured in the same run as ringkv's. With STORE=sqlite it holds
+ * nothing in memory and reads each key from SQLite: the capacity scenario's
+ * floor for workerd's memory under the same writes. Bench-only; never deployed.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -17,25 +19,32 @@ interface FloorEnv {
   readonly FLOOR: DurableObjectNamespace<FloorReplica>;
   readonly REPLICAS: string;
   readonly QUORUM: string;
+  /** "memory" (default): serve from a Map rebuilt from SQLite; "sqlite": read SQLite, hold nothing. */
+  readonly STORE?: string;
 }
 
 /** As many objects as the product's default ring has nodes. */
 const OBJECTS = 5;
 
 export class FloorReplica extends DurableObject<FloorEnv> {
-  private readonly values = new Map<string, string>();
+  /** The values, when served from memory; undefined with STORE=sqlite. */
+  private readonly values: Map<string, string> | undefined;
 
   constructor(ctx: DurableObjectState, env: FloorEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID");
-    // An idle object is evicted between the benchmark's runs: serve from memory, rebuilt from SQLite, as ringkv does.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)");
+    if (env.STORE === "sqlite") return;
+    // An idle object is evicted between the benchmark's runs: serve from memory, rebuilt from SQLite.
+    this.values = new Map();
     for (const row of ctx.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM kv")) {
       this.values.set(row.key, row.value);
     }
   }
 
   read(key: string): string | null {
-    return this.values.get(key) ?? null;
+    if (this.values !== undefined) return this.values.get(key) ?? null;
+    const [row] = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = ?", key).toArray();
+    return row?.value ?? null;
   }
 
   /** One upsert per call: the cost of a write turn and its commit, as a plain object pays it. */
@@ -45,7 +54,7 @@ export class FloorReplica extends DurableObject<FloorEnv> {
       key,
       value,
     );
-    this.values.set(key, value);
+    this.values?.set(key, value);
     return true;
   }
 }
