@@ -17,7 +17,6 @@
  * memory) and reports workerd's memory there, for what the runtime itself grows.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { buildBundle, buildFloor, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
 import { newHistogram, summarise } from "./histogram";
@@ -89,18 +88,6 @@ async function afterGc(cluster: LocalCluster): Promise<{ heapUsedMb: number; hea
   }
   const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
   return { heapUsedMb: mb(used), heapTotalMb: mb(total), rss: rssMb(cluster.pid) };
-}
-
-/** A port nothing listens on now, for an inspector. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** Runs `one(i)` for i in 0..count-1 on `connections` concurrent loops. */
@@ -217,7 +204,7 @@ async function floorMemory() {
     settings,
     worker: "floor",
     overrides: { REPLICAS: "3", QUORUM: "2", STORE: "sqlite" },
-    inspectorPort: await freePort(),
+    inspectorPort: 0,
   });
   clusters.push(floor);
   await (await fetch(new URL("/s/key?key=none", floor.url))).arrayBuffer();
@@ -231,9 +218,9 @@ const settings = readWranglerToml(`${values.source}/wrangler.toml`);
 const scriptPath = await buildBundle(undefined, values.source);
 const clusters: LocalCluster[] = [];
 try {
-  const empty = await startCluster({ label: "empty", scriptPath, settings, overrides, inspectorPort: await freePort() });
+  const empty = await startCluster({ label: "empty", scriptPath, settings, overrides, inspectorPort: 0 });
   clusters.push(empty);
-  const loaded = await startCluster({ label: "loaded", scriptPath, settings, overrides, inspectorPort: await freePort() });
+  const loaded = await startCluster({ label: "loaded", scriptPath, settings, overrides, inspectorPort: 0 });
   clusters.push(loaded);
   await touch(empty.url);
   await touch(loaded.url);

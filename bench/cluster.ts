@@ -141,7 +141,7 @@ export interface StartOptions {
   readonly settings: WranglerSettings;
   /** Per-run overrides of wrangler.toml's vars, e.g. REPLICAS=1. */
   readonly overrides?: Record<string, string>;
-  /** Opens workerd's inspector (Chrome DevTools protocol) on this port. */
+  /** Opens workerd's inspector (Chrome DevTools protocol) on this port; 0 for a free one (`LocalCluster.inspectorPort` says which). */
   readonly inspectorPort?: number;
   /**
    * Where the objects' SQLite files live. "tmpfs" (default) puts them on
@@ -195,13 +195,14 @@ export async function startCluster(options: StartOptions): Promise<LocalCluster>
     ...(options.assets === true && options.settings.assets !== undefined && { assets: miniflareAssets(options.settings.assets) }),
   });
   const url = await mf.ready;
+  const inspectorPort = options.inspectorPort === undefined ? undefined : Number((await mf.getInspectorURL()).port);
   const pid = workerdChildren().find((p) => !before.has(p));
   return {
     label: options.label,
     url,
     pid,
     vars,
-    inspectorPort: options.inspectorPort,
+    inspectorPort,
     storage: storageDir === undefined ? "disk" : "tmpfs",
     dispose: async () => {
       await mf.dispose();

@@ -353,18 +353,22 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
    */
   async setFault(fault: FaultRequest): Promise<NodeStats> {
     if (fault.mode === "restart") {
-      setTimeout(() => this.ctx.abort("injected restart"), 0);
+      this.resetAfterReply("injected restart");
       return this.ownStats();
     }
     const wasCrashed = this.faults.crashed;
     this.faults.set(fault);
     if (fault.mode === "crash" && !wasCrashed) {
       void this.ctx.storage.deleteAlarm();
-      // Let this reply leave first: the reset would otherwise fail the caller's call.
-      setTimeout(() => this.ctx.abort("injected crash"), 0);
+      this.resetAfterReply("injected crash");
     }
     if (wasCrashed && fault.mode !== "crash") void this.recover();
     return this.ownStats();
+  }
+
+  /** Resets the object once this call's reply has left: a reset before it would fail the caller's call. */
+  private resetAfterReply(reason: string): void {
+    setTimeout(() => this.ctx.abort(reason), 0);
   }
 
   /**
