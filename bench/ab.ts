@@ -5,6 +5,7 @@
  *        [--cluster quorum|n1|fetch] [--mix read,write] [--connections 32]
  *        [--rounds 5] [--seconds 3] [--size 100|10240] [--var KEY=VALUE ...]
  *        [--vary NAME:KEY=VALUE ...] [--slow NAME:NODE:MS ...]
+ *        [--rate RPS] [--poll-trace]
  *
  * Each DIR is a source tree of ringkv (a copy with the change, or without it;
  * its node_modules may be missing: the checkout's is linked in). Every variant
@@ -17,6 +18,9 @@
  * `--slow` holds one node of a variant slow with the fault switch after its
  * preload: issue 13's slow-replica target is
  * `--variant healthy=. --variant slow=. --slow slow:node-2:2000 --mix read,write`.
+ * `--rate` drives an open loop at that many requests per second instead of
+ * the closed loop (bench/open-loop.ts); `--poll-trace` reports how often
+ * workerd polled for I/O in each run (bench/poll-trace.ts, needs perf).
  */
 import { existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -27,6 +31,7 @@ import type { ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
 import { keyValues } from "./args";
+import { describePollTrace } from "./poll-trace";
 import { CLUSTERS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
 
 const { values } = parseArgs({
@@ -45,6 +50,9 @@ const { values } = parseArgs({
     vary: { type: "string", multiple: true },
     /** Holds a node of one variant slow, NAME:NODE:MS (repeatable). */
     slow: { type: "string", multiple: true },
+    /** Offered requests per second (open loop); unset: closed loop. */
+    rate: { type: "string" },
+    "poll-trace": { type: "boolean", default: false },
   },
 });
 const extraVars = Object.fromEntries(keyValues(values.var, "--var"));
@@ -69,6 +77,8 @@ const mixes = values.mix!.split(",") as Mix[];
 const connections = Number(values.connections);
 const valueSize = Number(values.size) as ValueSize;
 const keys = Number(values.keys);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+if (rate !== undefined && !(rate > 0)) throw new Error(`--rate must be a positive number, got ${values.rate}`);
 
 const clusters: LocalCluster[] = [];
 const load = new LoadGenerator();
@@ -123,6 +133,8 @@ try {
           durationSec: Number(values.seconds),
           seed: 100 + round,
           serverPid: cluster.pid,
+          ...(rate !== undefined && { rate }),
+          pollTrace: values["poll-trace"],
         });
         const key = `${mix}|${cluster.label}`;
         results.set(key, [...(results.get(key) ?? []), result]);
@@ -134,7 +146,8 @@ try {
   console.log(
     `${clusterName} (${CLUSTERS[clusterName].title}), c=${connections}, ${valueSize} B, ${values.rounds} rounds of ${values.seconds} s` +
       (Object.keys(extraVars).length > 0 ? `, vars ${JSON.stringify(extraVars)}` : "") +
-      (slowed.length > 0 ? `, slow: ${slowed.map((f) => `${f.name}:${f.node} ${f.delayMs} ms`).join(", ")}` : ""),
+      (slowed.length > 0 ? `, slow: ${slowed.map((f) => `${f.name}:${f.node} ${f.delayMs} ms`).join(", ")}` : "") +
+      (rate === undefined ? ", closed loop" : `, open loop at ${rate} req/s offered`),
   );
   console.log(
     `${"mix".padEnd(7)} ${"variant".padEnd(12)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"p99.9".padStart(8)} ${"max".padStart(8)} ${"µs/req".padStart(8)}  per-round req/s ratio to ${variants[0]!.name}; µs/req ratio`,
@@ -166,6 +179,10 @@ try {
           (errors > 0 ? `  ${errors} ERRORS ${JSON.stringify(statusCounts(list))}` : ""),
       );
     }
+  }
+  if (values["poll-trace"]) {
+    for (const [key, list] of results)
+      for (const [i, r] of list.entries()) console.log(`${key} round ${i}: ${describePollTrace(r.pollTrace)}`);
   }
 } finally {
   load.close();

@@ -212,7 +212,7 @@ export async function startCluster(options: StartOptions): Promise<LocalCluster>
 }
 
 /** Pids of this process's workerd children (Miniflare spawns one per instance). */
-function workerdChildren(): number[] {
+export function workerdChildren(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,18 +1,23 @@
 /**
  * One load run: autocannon drives a fixed number of keep-alive connections
  * (closed loop: each connection sends its next request when the previous answer
- * arrives), every request's latency goes into an HDR histogram in microseconds,
- * and only what completes inside the measurement window counts. The first
- * `warmupSec` seconds (connection set-up, JIT warm-up of both sides) are
+ * arrives), or, with `rate`, the open loop of bench/open-loop.ts does; every
+ * request's latency goes into an HDR histogram in microseconds, and only what
+ * completes inside the measurement window counts (bench/recorder.ts). The
+ * first `warmupSec` seconds (connection set-up, JIT warm-up of both sides) are
  * discarded.
  *
  * autocannon's own summary is not used for latency: it keeps whole
  * milliseconds, too coarse for sub-millisecond requests at concurrency 1.
  */
 import autocannon, { type RequestParams } from "autocannon";
-import { cpuShare, sampleCpu, type CpuShare, type CpuSample } from "./cpu";
-import { encode, newHistogram, summarise, type LatencySummary } from "./histogram";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CpuShare } from "./cpu";
+import type { LatencySummary } from "./histogram";
 import { keyName, prng, sampler, writeBody, zipfCdf, type KeyDistribution, type ValueSize } from "./keys";
+import { runOpenLoop } from "./open-loop";
+import type { PollTraceResult } from "./poll-trace";
+import { WindowRecorder } from "./recorder";
 
 export interface LoadSpec {
   /** Base URL of the router, e.g. http://127.0.0.1:8787/ */
@@ -37,6 +42,14 @@ export interface LoadSpec {
    * server can tell how long it waited before its handler ran (bench/serving-path.ts).
    */
   readonly stampSent?: boolean;
+  /**
+   * Offered load in requests per second over all connections: an open loop
+   * (bench/open-loop.ts) that sends on a fixed schedule whatever the answers
+   * do, latency counted from each request's scheduled time. Unset: the closed loop.
+   */
+  readonly rate?: number;
+  /** Traces how often workerd polls for I/O during the window (bench/poll-trace.ts). */
+  readonly pollTrace?: boolean;
   /** workerd's pid, for CPU accounting; absent when the target is remote. */
   readonly serverPid?: number | undefined;
 }
@@ -57,69 +70,69 @@ export interface LoadResult {
   readonly cpu: CpuShare;
   readonly windowSec: number;
   /**
-   * The window in slices of TIMELINE_MS: [start ms, responses, worst latency ms].
+   * The window in slices of TIMELINE_MS (bench/recorder.ts): [start ms, responses, worst latency ms].
    * Shows stalls (a slice with few responses and a long worst case) that
    * percentiles alone hide.
    */
   readonly timeline: readonly (readonly [number, number, number])[];
   /** Up to five answers that were not 2xx: status and the start of the body. */
   readonly errorSamples: readonly string[];
+  /** The open loop's offered rate, when it drove the run. */
+  readonly offeredRps?: number;
+  readonly pollTrace?: PollTraceResult;
 }
 
-export const TIMELINE_MS = 250;
+/** One request of a run, as the load generator will send it. */
+export interface PlannedRequest {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** The run's requests in order: its workload, keys and values, from its seed. */
+export function requestSource(spec: LoadSpec): () => PlannedRequest {
   const random = prng(spec.seed);
   const cdf = spec.distribution === "zipf" ? zipfCdf(spec.keys) : undefined;
   const pick = sampler(spec.distribution, spec.keys, random, cdf);
   let stamp = spec.seed;
   let preloadNext = 0;
-
-  const setupRequest = (request: RequestParams): RequestParams => {
-    if (spec.kind === "health") {
-      request.method = "GET";
-      request.path = "/health";
-      return request;
-    }
+  return () => {
+    if (spec.kind === "health") return { method: "GET", path: "/health", headers: {} };
     if (spec.kind === "preload") {
       const key = keyName(spec.valueSize, preloadNext++ % spec.keys);
-      request.method = "POST";
-      request.path = "/s/key?w=all";
-      request.headers = { "content-type": "application/json" };
-      request.body = writeBody(key, spec.valueSize, stamp++);
-      return request;
+      return {
+        method: "POST",
+        path: "/s/key?w=all",
+        headers: { "content-type": "application/json" },
+        body: writeBody(key, spec.valueSize, stamp++),
+      };
     }
     const key = keyName(spec.valueSize, pick());
     const sent: Record<string, string> = spec.stampSent ? { "x-sent": String(Date.now()) } : {};
-    if (random() < spec.readShare) {
-      request.method = "GET";
-      request.path = `/s/key?key=${key}`;
-      request.headers = sent;
-      request.body = undefined;
-    } else {
-      request.method = "POST";
-      request.path = "/s/key";
-      request.headers = { "content-type": "application/json", ...sent };
-      request.body = writeBody(key, spec.valueSize, stamp++);
-    }
+    if (random() < spec.readShare) return { method: "GET", path: `/s/key?key=${key}`, headers: sent };
+    return {
+      method: "POST",
+      path: "/s/key",
+      headers: { "content-type": "application/json", ...sent },
+      body: writeBody(key, spec.valueSize, stamp++),
+    };
+  };
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.rate !== undefined) return runOpenLoop(spec, spec.rate, requestSource(spec));
+  const next = requestSource(spec);
+  const setupRequest = (request: RequestParams): RequestParams => {
+    const planned = next();
+    request.method = planned.method;
+    request.path = planned.path;
+    request.headers = planned.headers;
+    request.body = planned.body;
     return request;
   };
-
-  // The first few error answers, so a report can say what went wrong.
-  const errorSamples: string[] = [];
-  const onResponse = (status: number, body: string): void => {
-    if ((status < 200 || status >= 300) && errorSamples.length < 5) errorSamples.push(`${status} ${body.slice(0, 300)}`);
-  };
-  const histogram = newHistogram();
-  const statusCodes: Record<string, number> = {};
-  let requests = 0;
-  let ok = 0;
-  let non2xx = 0;
-  let failed = 0;
-  let measuring = spec.kind === "preload";
-  let start: CpuSample = sampleCpu(spec.serverPid);
-  let end: CpuSample | undefined;
-
+  const recorder = new WindowRecorder(spec.serverPid, spec.pollTrace === true);
+  const onResponse = (status: number, body: string): void => recorder.body(status, body);
   const instance = autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -129,59 +142,22 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     ...(spec.kind === "preload" ? { amount: spec.keys } : { duration: spec.warmupSec + spec.durationSec + 1 }),
     requests: [{ setupRequest, onResponse }],
   });
-  const slices: [number, number, number][] = [];
-  let windowStart = 0;
-  instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-    if (!measuring) return;
-    const slice = Math.floor((performance.now() - windowStart) / TIMELINE_MS);
-    while (slices.length <= slice) slices.push([slices.length * TIMELINE_MS, 0, 0]);
-    const entry = slices[slice]!;
-    entry[1]++;
-    if (responseTime > entry[2]) entry[2] = Math.round(responseTime * 10) / 10;
-    requests++;
-    if (status >= 200 && status < 300) ok++;
-    else non2xx++;
-    statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-    histogram.recordValue(Math.max(1, Math.round(responseTime * 1000)));
-  });
-  instance.on("reqError", () => {
-    if (measuring) failed++;
-  });
+  instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) =>
+    recorder.response(status, responseTime),
+  );
+  instance.on("reqError", () => recorder.failure());
 
   const finished = new Promise<void>((resolve) => instance.on("done", () => resolve()));
   if (spec.kind === "preload") {
+    recorder.open();
     await finished;
-    end = sampleCpu(spec.serverPid);
-  } else {
-    await sleep(spec.warmupSec * 1000);
-    start = sampleCpu(spec.serverPid);
-    windowStart = performance.now();
-    measuring = true;
-    await sleep(spec.durationSec * 1000);
-    measuring = false;
-    end = sampleCpu(spec.serverPid);
-    instance.stop();
-    await finished;
+    return recorder.close();
   }
-
-  const windowSec = (end.at - start.at) / 1000;
-  const result: LoadResult = {
-    requests,
-    rps: requests / windowSec,
-    ok,
-    non2xx,
-    failed,
-    statusCodes,
-    latency: summarise(histogram),
-    histogram: encode(histogram),
-    cpu: cpuShare(start, end),
-    windowSec,
-    // A slice cut short by the end of the window would read as a drop in throughput.
-    timeline: slices.filter(([at]) => at + TIMELINE_MS <= windowSec * 1000 + 1),
-    errorSamples,
-  };
-  histogram.destroy();
+  await sleep(spec.warmupSec * 1000);
+  recorder.open();
+  await sleep(spec.durationSec * 1000);
+  const result = await recorder.close();
+  instance.stop();
+  await finished;
   return result;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 /**
  * npx tsx bench/serving-path.ts [--mix 90/10,read,write] [--seconds 5] [--rounds 2] [--direct]
+ *      [--rate RPS] [--poll-trace]
  *
  * The local serving path with nothing of ringkv in it: a worker that answers
  * GET and POST at once (a POST's body read, no Durable Object), served by
@@ -9,11 +10,15 @@
  * worker. Each request carries the time the load generator built it
  * (`x-sent`), and the worker counts the requests that reached its handler
  * more than 100 ms later: the wait spent in the runtime before any of the
- * worker's code ran (docs/performance.md, "Tails (issue 13)").
+ * worker's code ran (docs/performance.md, "Tails (issue 13)"). `--poll-trace`
+ * reports how often workerd polled for I/O meanwhile (bench/poll-trace.ts);
+ * `--rate` offers a fixed request rate (open loop) instead of the closed loop.
  */
 import { Miniflare } from "miniflare";
 import { parseArgs } from "node:util";
+import { workerdChildren } from "./cluster";
 import { LoadGenerator } from "./loadgen-client";
+import { describePollTrace } from "./poll-trace";
 import { READ_SHARE, type Mix } from "./workloads";
 
 const { values } = parseArgs({
@@ -22,6 +27,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     rounds: { type: "string", default: "2" },
     direct: { type: "boolean", default: false },
+    rate: { type: "string" },
+    "poll-trace": { type: "boolean", default: false },
   },
 });
 
@@ -38,6 +45,7 @@ export default {
   },
 };`;
 
+const before = new Set(workerdChildren());
 const mf = new Miniflare({
   modules: true,
   script: SCRIPT,
@@ -47,6 +55,7 @@ const mf = new Miniflare({
   ...(values.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
 });
 const entry = await mf.ready;
+const workerdPid = workerdChildren().find((p) => !before.has(p));
 const url = values.direct ? (await mf.unsafeGetDirectURL()).href : entry.href;
 const generator = new LoadGenerator();
 try {
@@ -64,12 +73,16 @@ try {
         durationSec: Number(values.seconds),
         seed: round + 1,
         stampSent: true,
+        ...(values.rate !== undefined && { rate: Number(values.rate) }),
+        pollTrace: values["poll-trace"],
+        serverPid: workerdPid,
       });
       const { late } = (await (await fetch(new URL("/late", url))).json()) as { late: number };
       const l = result.latency;
       console.log(
         `${values.direct ? "direct" : "entry"} ${mix} round ${round}: ${Math.round(result.rps)} rps, p50 ${l.p50_ms} p99 ${l.p99_ms} p99.9 ${l.p999_ms} max ${l.max_ms} ms; ${late} requests reached the handler over 100 ms after they were sent`,
       );
+      if (values["poll-trace"]) console.log(`  ${describePollTrace(result.pollTrace)}`);
     }
   }
 } finally {
