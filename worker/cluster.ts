@@ -8,8 +8,8 @@ import { GossipMembership, type MembershipSource } from "./membership";
 import { routerAdmission } from "./overload";
 import { ReplicaLatency } from "./read-order";
 import { NodeClient } from "./node-client";
-import { createLogger, type Logger } from "../shared/log";
-import { observedReplicas, randomId, routerMetrics } from "./metrics";
+import { createLogger, LogThrottle, type Logger } from "../shared/log";
+import { observedReplicas, randomId, REPLICA_FAILED_LOG_INTERVAL_MS, routerMetrics } from "./metrics";
 
 /** Everything the routes need, built once per isolate from its environment. */
 export interface Cluster {
@@ -55,7 +55,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
   const metrics = routerMetrics();
   const coordinator = new Coordinator({
     membership,
-    replicas: observedReplicas(nodes, metrics, logger),
+    replicas: observedReplicas(nodes, metrics, logger, new LogThrottle(REPLICA_FAILED_LOG_INTERVAL_MS, Date.now)),
     observer: metrics.observer,
     clock: new HybridClock(randomId(), Date.now),
     schedule: timers,

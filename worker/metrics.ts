@@ -1,6 +1,6 @@
 import type { Entry } from "../shared/entry";
 import { classify } from "../shared/failure";
-import type { Logger } from "../shared/log";
+import type { Logger, LogThrottle } from "../shared/log";
 import { LATENCY_BUCKETS, Registry, withLabels, type MetricFamily } from "../shared/metrics";
 import type { WriteOrigin } from "../shared/node-api";
 import type { BatchItem } from "../shared/wire";
@@ -57,17 +57,24 @@ export function routerMetrics(): RouterMetrics {
   return (isolateMetrics ??= new RouterMetrics());
 }
 
+/** At most one `replica_failed` line per replica, call and kind in this long, per isolate. */
+export const REPLICA_FAILED_LOG_INTERVAL_MS = 10_000;
+
 /**
  * The replica client with every failed call counted and logged (one JSON line:
  * node, call, kind, message), so a timing-out or refusing replica shows in the
- * metrics and in Workers Logs. Keys and values are never logged.
+ * metrics and in Workers Logs. Every failure is counted; lines are throttled
+ * (`throttle`): one per replica, call and kind per interval, with `suppressed`,
+ * the lines held back since the last. Keys and values are never logged.
  */
-export function observedReplicas(replicas: ReplicaClient, metrics: RouterMetrics, logger: Logger): ReplicaClient {
+export function observedReplicas(replicas: ReplicaClient, metrics: RouterMetrics, logger: Logger, throttle: LogThrottle): ReplicaClient {
   const observe = <T>(call: "read" | "write" | "batch" | "hint", node: string, work: Promise<T>): Promise<T> =>
     work.catch((error: unknown) => {
       const { kind, message } = classify(error);
       metrics.replicaFailures.inc({ call, kind });
-      logger.log("warn", "replica_failed", { replica: node, call, kind, message });
+      const suppressed = throttle.admit(`${node}|${call}|${kind}`);
+      if (suppressed !== undefined)
+        logger.log("warn", "replica_failed", { replica: node, call, kind, message, ...(suppressed > 0 && { suppressed }) });
       throw error;
     });
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../shared/log";
+import { createLogger, LogThrottle } from "../../shared/log";
 
 function sink() {
   const lines: { stream: string; line: string }[] = [];
@@ -31,5 +31,40 @@ describe("createLogger", () => {
     const out = sink();
     createLogger("node-1", out).log("info", "joined", { node: "spoof", level: "error" });
     expect(JSON.parse(out.lines[0]!.line)).toMatchObject({ level: "info", node: "node-1", event: "joined" });
+  });
+});
+
+describe("LogThrottle", () => {
+  it("lets one line per key through each interval, and the next one says how many were held back", () => {
+    let now = 1_000;
+    const throttle = new LogThrottle(10_000, () => now);
+    expect(throttle.admit("node-2|read|timeout")).toBe(0);
+    now += 1;
+    expect(throttle.admit("node-2|read|timeout")).toBeUndefined();
+    now += 9_998;
+    expect(throttle.admit("node-2|read|timeout")).toBeUndefined();
+    // Another key is not held back by the first.
+    expect(throttle.admit("node-3|read|timeout")).toBe(0);
+    now += 1;
+    expect(throttle.admit("node-2|read|timeout")).toBe(2);
+    expect(throttle.admit("node-2|read|timeout")).toBeUndefined();
+  });
+
+  it("lets a line through when the clock went back", () => {
+    let now = 50_000;
+    const throttle = new LogThrottle(10_000, () => now);
+    expect(throttle.admit("k")).toBe(0);
+    now = 40_000;
+    expect(throttle.admit("k")).toBe(0);
+  });
+
+  it("forgets its oldest key past maxKeys, so its memory stays bounded", () => {
+    const throttle = new LogThrottle(10_000, () => 0, 2);
+    expect(throttle.admit("a")).toBe(0);
+    expect(throttle.admit("b")).toBe(0);
+    expect(throttle.admit("c")).toBe(0);
+    // "a" was forgotten: its next line passes; "c" is still held.
+    expect(throttle.admit("a")).toBe(0);
+    expect(throttle.admit("c")).toBeUndefined();
   });
 });
