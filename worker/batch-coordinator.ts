@@ -1,4 +1,4 @@
-import { classify } from "../shared/failure";
+import { classify, worthHinting } from "../shared/failure";
 import { isRefusalCode } from "../shared/node-api";
 import { BatchTally, shareByNode, type OpTally } from "../shared/batch-plan";
 import { newestOf, type Entry } from "../shared/entry";
@@ -6,6 +6,7 @@ import { QuorumError, withTimeout } from "../shared/quorum";
 import type { HybridClock, Version } from "../shared/version";
 import type { BatchItem, BatchItemReply } from "../shared/wire";
 import type { Background, CoordinatorDeps } from "./coordinator";
+import { Hints } from "./write-hints";
 
 /** One operation of a client batch, validated. */
 export type BatchOp =
@@ -28,6 +29,11 @@ export type BatchOutcome =
  * fail the others). A read asks all N replicas of its key (the call to each is
  * made anyway) and takes the newest of the answers its quorum was met with.
  *
+ * A write whose call to a home replica failed in a way that may have missed
+ * it (dead, timed out, down...) is also handed to a fallback holder as a hint,
+ * as a single write is (worker/write-hints.ts); a hint is never an
+ * acknowledgement.
+ *
  * Not atomic: an operation's effects are not undone when another fails.
  */
 export async function coordinateBatch(
@@ -45,10 +51,23 @@ export async function coordinateBatch(
     owners.map((nodes) => nodes.length),
     ops.map((op) => (op.op === "get" ? levels.r : levels.w)),
   );
+  // Per write, made only when one of its replicas needs a hint: most batches never do.
+  const hints = new Map<number, Hints>();
+  const hintWrites = (node: string, opIndices: readonly number[]) =>
+    Promise.all(
+      opIndices.map((op) => {
+        const item = items[op]!;
+        if (item.op !== "write") return undefined;
+        let forOp = hints.get(op);
+        if (forOp === undefined) hints.set(op, (forOp = new Hints(view, item.key, item.entry, replicas)));
+        return forOp.hold(node);
+      }),
+    );
   const calls = [...shareByNode(items, owners)].map(async ([node, share]) => {
-    // A home replica held dead is not called (a timeout each); its writes reach it by its catch-up.
+    // A home replica held dead is not called (a timeout each); its writes go to hints, as a single write's do.
     if (view.dead.has(node)) {
       for (const op of share.ops) tally.failed(op, node, `${node} is dead`, "dead");
+      await hintWrites(node, share.ops);
       return;
     }
     try {
@@ -65,8 +84,10 @@ export async function coordinateBatch(
         tally.succeeded(op, node, result);
       });
     } catch (error) {
-      const { kind, message } = classify(error);
-      for (const op of share.ops) tally.failed(op, node, message, kind);
+      const failure = classify(error);
+      for (const op of share.ops) tally.failed(op, node, failure.message, failure.kind);
+      // The call may have missed the node (timed out, refused while down): its writes go to hints.
+      if (worthHinting(failure)) await hintWrites(node, share.ops);
     }
   });
   background(Promise.allSettled(calls));

@@ -1,14 +1,13 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
 import { classify, NodeCallError, worthHinting } from "../shared/failure";
-import { fallbackFor } from "../shared/fallback";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import type { BatchItem, BatchReply } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import { coordinateBatch, type BatchOp, type BatchOutcome } from "./batch-coordinator";
 import type { MembershipSource } from "./membership";
 import type { CatchingUpNodes } from "./catching-up";
-import type { MembershipView } from "./membership";
 import type { ReadLatency } from "./read-order";
+import { Hints } from "./write-hints";
 import type { HintReply, ReadReply, WriteReply } from "../shared/wire";
 import type { WriteOrigin } from "../shared/node-api";
 
@@ -211,35 +210,5 @@ export class Coordinator {
 
   private heard(node: string, catchingUp: boolean): void {
     this.deps.catchingUp?.heard(node, catchingUp);
-  }
-}
-
-/**
- * The hints of one write: for each home replica that is dead or did not take
- * it, the write is handed to a fallback node (shared/fallback.ts), each down
- * replica to a different one where the ring has enough members. A hint is
- * never an acknowledgement: the replica's failure stands, so W (every level,
- * `quorum` included) counts home replicas only, and a read quorum, which asks
- * home replicas only, always meets a replica that acknowledged.
- */
-class Hints {
-  private readonly taken = new Set<string>();
-
-  constructor(
-    private readonly view: MembershipView,
-    private readonly key: string,
-    private readonly entry: Entry,
-    private readonly replicas: ReplicaClient,
-  ) {}
-
-  /** Hints the write for `node`, then fails the node's call with `failure` all the same. */
-  async instead(node: string, failure: unknown): Promise<never> {
-    const holder = fallbackFor(this.view.ring, this.key, this.view.dead, this.taken);
-    if (holder !== undefined) {
-      this.taken.add(holder);
-      // A hint that cannot be kept leaves the write to the replica's catch-up.
-      await this.replicas.hint(holder, node, this.key, this.entry).catch(() => undefined);
-    }
-    throw failure;
   }
 }
