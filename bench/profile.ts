@@ -30,7 +30,8 @@ const { values } = parseArgs({
     size: { type: "string", default: "100" },
     keys: { type: "string", default: "2000" },
     top: { type: "string", default: "25" },
-    "inspector-port": { type: "string", default: "9329" },
+    /** workerd's inspector port; 0 (default) for a free one. */
+    "inspector-port": { type: "string", default: "0" },
     /** A ringkv source tree to profile instead of this checkout (e.g. a copy without a change). */
     source: { type: "string" },
     var: { type: "string", multiple: true },
@@ -49,7 +50,6 @@ const mix = mixes.find((m) => m === values.mix);
 if (mix === undefined) throw new Error(`--mix must be one of ${mixes.join(", ")}`);
 const readShare = READ_SHARE[mix];
 const valueSize = Number(values.size) as ValueSize;
-const inspectorPort = Number(values["inspector-port"]);
 
 const scriptPath = await buildBundle(undefined, sourceDir);
 const bundleLines = readFileSync(scriptPath, "utf8").split("\n");
@@ -58,8 +58,9 @@ const cluster = await startCluster({
   scriptPath,
   settings: readWranglerToml(join(sourceDir, "wrangler.toml")),
   overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars },
-  inspectorPort,
+  inspectorPort: Number(values["inspector-port"]),
 });
+const inspectorPort = cluster.inspectorPort!;
 const load = new LoadGenerator();
 try {
   const base = {

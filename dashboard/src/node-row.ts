@@ -7,7 +7,7 @@ export interface RowActions {
   fault(node: string, body: Record<string, unknown>): void;
 }
 
-const FAULTS = ["crash", "recover", "down", "slow", "partition", "up"] as const;
+const FAULTS = ["crash", "recover", "restart", "down", "slow", "partition", "up"] as const;
 
 function cell(row: HTMLTableRowElement, className = ""): HTMLTableCellElement {
   const td = row.insertCell();

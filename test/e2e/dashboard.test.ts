@@ -109,6 +109,13 @@ describe("GET /dashboard in a browser", () => {
     await waitForState(page, "node-3", "alive", SWIM_TIMEOUT_MS);
     expect(await rowStates(page)).toEqual(NODES.map((node) => [node, "alive"]));
     await page.screenshot({ path: join(OUTPUT, "recovered.png"), fullPage: true });
+
+    // A restart (memory reset, storage kept) is offered too, and leaves the node serving.
+    await page.selectOption('tr[data-node="node-2"] [data-control="fault-mode"]', "restart");
+    await page.click('tr[data-node="node-2"] [data-control="fault-apply"]');
+    await page.locator("#answer", { hasText: "fault restart on node-2\nHTTP 200" }).waitFor({ timeout: 10_000 });
+    expect(await page.textContent('tr[data-node="node-2"] td.fault')).toBe("up");
+    expect(await rowStates(page)).toEqual(NODES.map((node) => [node, "alive"]));
     expect(errors).toEqual([]);
     await page.close();
   });
