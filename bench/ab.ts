@@ -157,6 +157,7 @@ try {
     for (const v of variants) {
       const list = results.get(`${mix}|${v.name}`)!;
       const errors = list.reduce((a, r) => a + r.non2xx + r.failed, 0);
+      const unfinished = list.reduce((a, r) => a + (r.unfinished ?? 0), 0);
       const rpsRatios = list.map((r, i) => r.rps / base[i]!.rps);
       const costRatios = list.map((r, i) => cost(r) / cost(base[i]!));
       console.log(
@@ -176,7 +177,8 @@ try {
           (v === variants[0]
             ? ""
             : `x${median(rpsRatios).toFixed(3)} [${rpsRatios.map((x) => x.toFixed(2)).join(" ")}]; x${median(costRatios).toFixed(3)}`) +
-          (errors > 0 ? `  ${errors} ERRORS ${JSON.stringify(statusCounts(list))}` : ""),
+          (errors > 0 ? `  ${errors} ERRORS ${JSON.stringify(statusCounts(list))}` : "") +
+          (unfinished > 0 ? `  ${unfinished} unanswered at the window's end (in the percentiles at their age)` : ""),
       );
     }
   }

@@ -79,6 +79,8 @@ export interface LoadResult {
   readonly errorSamples: readonly string[];
   /** The open loop's offered rate, when it drove the run. */
   readonly offeredRps?: number;
+  /** The open loop's requests still unanswered at the window's end (in the histogram at their age then). */
+  readonly unfinished?: number;
   readonly pollTrace?: PollTraceResult;
 }
 
@@ -121,7 +123,10 @@ export function requestSource(spec: LoadSpec): () => PlannedRequest {
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  if (spec.rate !== undefined) return runOpenLoop(spec, spec.rate, requestSource(spec));
+  if (spec.rate !== undefined) {
+    if (spec.kind === "preload") throw new Error("a preload writes every key once: it takes no rate");
+    return runOpenLoop(spec, spec.rate, requestSource(spec));
+  }
   const next = requestSource(spec);
   const setupRequest = (request: RequestParams): RequestParams => {
     const planned = next();

@@ -23,7 +23,10 @@ export async function runOpenLoop(spec: LoadSpec, rate: number, next: () => Plan
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
   const recorder = new WindowRecorder(spec.serverPid, spec.pollTrace === true);
   const url = new URL(spec.url);
+  // Scheduled times of the requests not answered yet.
+  const outstanding = new Set<number>();
   const send = (scheduled: number): void => {
+    outstanding.add(scheduled);
     const planned = next();
     const headers =
       planned.body === undefined ? planned.headers : { ...planned.headers, "content-length": String(Buffer.byteLength(planned.body)) };
@@ -32,12 +35,16 @@ export async function runOpenLoop(spec: LoadSpec, rate: number, next: () => Plan
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
       res.on("end", () => {
+        outstanding.delete(scheduled);
         recorder.response(res.statusCode ?? 0, performance.now() - scheduled);
         recorder.body(res.statusCode ?? 0, body);
       });
     });
     req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
-    req.on("error", () => recorder.failure());
+    req.on("error", () => {
+      outstanding.delete(scheduled);
+      recorder.failure();
+    });
     req.end(planned.body);
   };
   const interval = 1000 / rate;
@@ -51,6 +58,8 @@ export async function runOpenLoop(spec: LoadSpec, rate: number, next: () => Plan
     await sleep(spec.warmupSec * 1000);
     recorder.open();
     await sleep(spec.durationSec * 1000);
+    const now = performance.now();
+    for (const scheduled of outstanding) recorder.stillWaiting(now - scheduled);
     return await recorder.close(rate);
   } finally {
     clearInterval(timer);

@@ -9,7 +9,7 @@
 import { cpuShare, sampleCpu, type CpuSample } from "./cpu";
 import { encode, newHistogram, summarise } from "./histogram";
 import type { LoadResult } from "./loadgen";
-import { startPollTrace, type RunningTrace } from "./poll-trace";
+import { perfAvailable, startPollTrace, type RunningTrace } from "./poll-trace";
 
 export const TIMELINE_MS = 250;
 
@@ -22,6 +22,7 @@ export class WindowRecorder {
   private ok = 0;
   private non2xx = 0;
   private failed = 0;
+  private unfinished = 0;
   private measuring = false;
   private windowStart = performance.now();
   private start: CpuSample;
@@ -32,6 +33,8 @@ export class WindowRecorder {
     private readonly pollTrace = false,
   ) {
     this.start = sampleCpu(serverPid);
+    // Asked now, not when the window opens: the check runs a process and blocks the load generator.
+    if (pollTrace) perfAvailable();
   }
 
   /** Starts the window: what completes from now on counts. */
@@ -61,6 +64,17 @@ export class WindowRecorder {
     if ((status < 200 || status >= 300) && this.errorSamples.length < 5) this.errorSamples.push(`${status} ${body.slice(0, 300)}`);
   }
 
+  /**
+   * A request still unanswered when the window closes, `latencyMs` old: its
+   * latency is at least that, so it goes into the histogram as that (it is not
+   * a response and adds nothing to the request count).
+   */
+  stillWaiting(latencyMs: number): void {
+    if (!this.measuring) return;
+    this.unfinished++;
+    this.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+  }
+
   /** A request that got no answer (connection error or timeout). */
   failure(): void {
     if (this.measuring) this.failed++;
@@ -87,7 +101,7 @@ export class WindowRecorder {
       // A slice cut short by the end of the window would read as a drop in throughput.
       timeline: slices.filter(([at]) => at + TIMELINE_MS <= windowSec * 1000 + 1),
       errorSamples: this.errorSamples,
-      ...(offeredRps !== undefined && { offeredRps }),
+      ...(offeredRps !== undefined && { offeredRps, unfinished: this.unfinished }),
       ...(pollTrace !== undefined && { pollTrace }),
     };
     histogram.destroy();

@@ -12,7 +12,9 @@
  * more than 100 ms later: the wait spent in the runtime before any of the
  * worker's code ran (docs/performance.md, "Tails (issue 13)"). `--poll-trace`
  * reports how often workerd polled for I/O meanwhile (bench/poll-trace.ts);
- * `--rate` offers a fixed request rate (open loop) instead of the closed loop.
+ * `--rate` offers a fixed request rate (open loop) instead of the closed loop;
+ * then `x-sent` is stamped when a request is built, so the late count also
+ * holds any wait for a free socket on the load generator's side.
  */
 import { Miniflare } from "miniflare";
 import { parseArgs } from "node:util";

@@ -36,17 +36,17 @@ function normalize(fields: LogFields): LogFields {
 }
 
 /**
- * Holds back repeats of a line: at most one per key every `intervalMs`, so a
+ * Suppresses repeats of a line: at most one per key every `intervalMs`, so a
  * failure that repeats on every request (a slow or dead replica under load)
  * logs a few lines a minute instead of one per request. The line that passes
- * carries how many were held back since the previous one. Counters are not
+ * carries how many were suppressed since the previous one. Counters are not
  * throttled: metrics still count every occurrence.
  *
- * Keys are bounded (`maxKeys`): past that, the oldest key is forgotten, which at
- * worst lets one of its lines through early.
+ * Keys are bounded (`maxKeys`): past that, the oldest key is forgotten, with
+ * its count of suppressed lines; its next line then passes without that count.
  */
 export class LogThrottle {
-  private readonly last = new Map<string, { at: number; held: number }>();
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
     private readonly intervalMs: number,
@@ -54,18 +54,18 @@ export class LogThrottle {
     private readonly maxKeys = 1024,
   ) {}
 
-  /** The number of lines held back since the last one for `key` if this one passes; undefined if it is held back. */
+  /** If this line for `key` passes, how many were suppressed since the last one that did; undefined if this one is suppressed. */
   admit(key: string): number | undefined {
     const now = this.now();
     const seen = this.last.get(key);
-    // A clock that went back (another isolate's Date.now is not ours to trust) lets the line through.
+    // A clock that went back lets the line through.
     if (seen !== undefined && now >= seen.at && now - seen.at < this.intervalMs) {
-      seen.held++;
+      seen.suppressed++;
       return undefined;
     }
     this.last.delete(key);
     if (this.last.size >= this.maxKeys) this.last.delete(this.last.keys().next().value!);
-    this.last.set(key, { at: now, held: 0 });
-    return seen?.held ?? 0;
+    this.last.set(key, { at: now, suppressed: 0 });
+    return seen?.suppressed ?? 0;
   }
 }

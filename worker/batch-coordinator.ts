@@ -30,9 +30,11 @@ export type BatchOutcome =
  * made anyway) and takes the newest of the answers its quorum was met with.
  *
  * A write whose call to a home replica failed in a way that may have missed
- * it (dead, timed out, down...) is also handed to a fallback holder as a hint,
- * as a single write is (worker/write-hints.ts); a hint is never an
- * acknowledgement.
+ * it (held dead, refused while down, the node client's own timeout: see
+ * `worthHinting`) is also handed to a fallback holder as a hint, in the
+ * background, as a single write is (worker/write-hints.ts); a hint is never an
+ * acknowledgement. At most one hint call per write and failed replica: a batch
+ * of MAX_BATCH_OPS (100) with two home replicas down makes at most 200.
  *
  * Not atomic: an operation's effects are not undone when another fails.
  */
@@ -70,24 +72,37 @@ export async function coordinateBatch(
       await hintWrites(node, share.ops);
       return;
     }
+    const call = replicas.batch(node, share.items);
     try {
-      const reply = await withTimeout(replicas.batch(node, share.items), deps.replicaTimeoutMs, deps.schedule);
+      const reply = await withTimeout(call, deps.replicaTimeoutMs, deps.schedule);
       membership.observe(reply.digest);
       deps.catchingUp?.heard(node, reply.catchingUp === true);
+      const refused: number[] = [];
       share.ops.forEach((op, j) => {
         const result = reply.results[j];
         if (result === undefined) return tally.failed(op, node, "no result");
-        if ("error" in result) return tally.failed(op, node, result.error, isRefusalCode(result.refused) ? result.refused : "error");
+        if ("error" in result) {
+          const kind = isRefusalCode(result.refused) ? result.refused : "error";
+          if (worthHinting({ kind, message: result.error })) refused.push(op);
+          return tally.failed(op, node, result.error, kind);
+        }
         // A node catching up may lack acknowledged writes: its reads count toward no quorum (its writes do).
         if (reply.catchingUp === true && "entry" in result) return tally.failed(op, node, `${node} is catching up`, "catching_up");
         if ("version" in result) clock.observe(result.version);
         tally.succeeded(op, node, result);
       });
+      await hintWrites(node, refused);
     } catch (error) {
       const failure = classify(error);
       for (const op of share.ops) tally.failed(op, node, failure.message, failure.kind);
-      // The call may have missed the node (timed out, refused while down): its writes go to hints.
-      if (worthHinting(failure)) await hintWrites(node, share.ops);
+      // Hinted once the call itself has failed in a way that may have missed the node (refused while
+      // down, the node client's own timeout): a call that only outlived the replica timeout usually
+      // lands, and a single write is not hinted for that either.
+      const missed = await call.then(
+        () => undefined,
+        (e: unknown) => classify(e),
+      );
+      if (missed !== undefined && worthHinting(missed)) await hintWrites(node, share.ops);
     }
   });
   background(Promise.allSettled(calls));

@@ -45,7 +45,7 @@ export class NodeRow {
       keys: cell(this.element),
       tombstones: cell(this.element),
       storage: cell(this.element),
-      cache: cell(this.element),
+      cache: cell(this.element, "cache"),
       ops: cell(this.element),
       p99: cell(this.element),
       ratio: cell(this.element),

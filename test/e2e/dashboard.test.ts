@@ -78,7 +78,7 @@ async function waitForState(page: Page, node: string, swimState: string, timeout
 }
 
 describe("GET /dashboard in a browser", () => {
-  it("shows the cluster, and a crash and recovery caused from the page", async () => {
+  it("shows the cluster, and a crash, a recovery and a restart caused from the page", async () => {
     // Some data, so the page has keys, balance and group commits to show.
     for (let i = 0; i < 60; i++) {
       const body = JSON.stringify({ key: `key-${i}`, value: i });
@@ -110,12 +110,19 @@ describe("GET /dashboard in a browser", () => {
     expect(await rowStates(page)).toEqual(NODES.map((node) => [node, "alive"]));
     await page.screenshot({ path: join(OUTPUT, "recovered.png"), fullPage: true });
 
-    // A restart (memory reset, storage kept) is offered too, and leaves the node serving.
+    // A restart (memory reset, storage kept) is offered too: after reads, node-2's cache has a hit
+    // rate; the restart empties the cache and its counters, and the node stays alive and serving.
+    for (let i = 0; i < 60; i++) expect((await fetch(`http://127.0.0.1:${port}/s/key?key=key-${i}&r=all`)).status).toBe(200);
+    const cache = page.locator('tr[data-node="node-2"] td.cache');
+    await page.locator('tr[data-node="node-2"] td.cache', { hasText: "%" }).waitFor({ timeout: 10_000 });
     await page.selectOption('tr[data-node="node-2"] [data-control="fault-mode"]', "restart");
     await page.click('tr[data-node="node-2"] [data-control="fault-apply"]');
     await page.locator("#answer", { hasText: "fault restart on node-2\nHTTP 200" }).waitFor({ timeout: 10_000 });
+    await page.locator('tr[data-node="node-2"] td.cache', { hasText: "—" }).waitFor({ timeout: 10_000 });
+    expect(await cache.textContent()).toBe("—");
     expect(await page.textContent('tr[data-node="node-2"] td.fault')).toBe("up");
     expect(await rowStates(page)).toEqual(NODES.map((node) => [node, "alive"]));
+    expect((await fetch(`http://127.0.0.1:${port}/s/key?key=key-0&r=all`)).status).toBe(200);
     expect(errors).toEqual([]);
     await page.close();
   });

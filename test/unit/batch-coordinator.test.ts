@@ -3,10 +3,10 @@ import { NodeCallError } from "../../shared/failure";
 import { refusal } from "../../shared/node-api";
 import type { MemberStatus } from "../../shared/swim";
 import { HybridClock } from "../../shared/version";
-import type { BatchItem } from "../../shared/wire";
+import type { BatchItem, BatchReply } from "../../shared/wire";
 import { coordinateBatch, type BatchOp } from "../../worker/batch-coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
-import { manualTimers } from "./support/manual-timers";
+import { deferred, flush, manualTimers } from "./support/manual-timers";
 
 /** coordinateBatch on fake replicas and manual timers: which writes are hinted, and to whom. */
 interface Options {
@@ -15,6 +15,10 @@ interface Options {
   readonly down?: readonly string[];
   /** Nodes whose batch call is refused as no longer members: such a node will never take the write. */
   readonly notMember?: readonly string[];
+  /** Nodes whose batch call answers only when the test settles it (`pending`). */
+  readonly slow?: readonly string[];
+  /** Hint calls that never settle. */
+  readonly hintsHang?: boolean;
 }
 
 const NAMES = ["a", "b", "c", "d", "e"];
@@ -25,6 +29,8 @@ function cluster(options: Options = {}) {
   const membership: MembershipSource = { view: async () => view, observe: () => undefined };
   const hints: { holder: string; target: string; key: string }[] = [];
   const called: string[] = [];
+  const timers = manualTimers();
+  const pending = new Map<string, ReturnType<typeof deferred<BatchReply>>>();
   const deps = {
     membership,
     replicas: {
@@ -35,26 +41,35 @@ function cluster(options: Options = {}) {
         if (options.down?.includes(node)) throw NodeCallError.refused(node, refusal("down", `${node} is down`));
         if (options.notMember?.includes(node)) throw NodeCallError.refused(node, refusal("not_member", `${node} is not a member`));
         const version = { wall: 1, logical: 0, writer: "r" };
-        return { results: items.map((item) => (item.op === "read" ? { entry: null } : { applied: true, version })), digest: view.digest };
+        const reply: BatchReply = {
+          results: items.map((item) => (item.op === "read" ? { entry: null } : { applied: true, version })),
+          digest: view.digest,
+        };
+        if (!options.slow?.includes(node)) return reply;
+        const later = deferred<BatchReply>();
+        pending.set(node, later);
+        return later.promise.then(() => reply);
       },
-      hint: async (holder: string, target: string, key: string) => (
-        hints.push({ holder, target, key }),
-        { held: true, digest: view.digest }
-      ),
+      hint: (holder: string, target: string, key: string) => {
+        hints.push({ holder, target, key });
+        return options.hintsHang ? new Promise<never>(() => undefined) : Promise.resolve({ held: true, digest: view.digest });
+      },
     },
     clock: new HybridClock("router", () => 1_000),
-    schedule: manualTimers().schedule,
+    schedule: timers.schedule,
     random: () => 0.5,
     replicaTimeoutMs: 100,
     readRepairChance: 0,
   };
   const background: Promise<unknown>[] = [];
+  /** The batch's answer, without waiting for its background work. */
+  const start = (ops: readonly BatchOp[]) => coordinateBatch(deps, ops, { r: 2, w: 2 }, (work) => background.push(work));
   const run = async (ops: readonly BatchOp[]) => {
-    const outcomes = await coordinateBatch(deps, ops, { r: 2, w: 2 }, (work) => background.push(work));
+    const outcomes = await start(ops);
     await Promise.all(background);
     return outcomes;
   };
-  return { view, hints, called, run, homes: (key: string) => view.ring.preferenceList(key) };
+  return { view, hints, called, timers, pending, background, start, run, homes: (key: string) => view.ring.preferenceList(key) };
 }
 
 /** Keys with `node` among their home replicas, and keys without it. */
@@ -109,5 +124,44 @@ describe("coordinateBatch: hints", () => {
     const c = cluster();
     await c.run(Array.from({ length: 10 }, (_, i) => ({ op: "put" as const, key: `key-${i}`, value: '"v"' })));
     expect(c.hints).toEqual([]);
+  });
+
+  it("gives two failed home replicas of one key a holder each", async () => {
+    const c = cluster({ dead: ["a"], down: ["b"] });
+    const key = Array.from({ length: 200 }, (_, i) => `key-${i}`).find((k) => ["a", "b"].every((n) => c.homes(k).includes(n)))!;
+    await c.run([{ op: "put", key, value: '"v"' }]);
+    expect(c.hints.map((h) => h.target).sort()).toEqual(["a", "b"]);
+    expect(new Set(c.hints.map((h) => h.holder)).size).toBe(2);
+  });
+
+  it("answers without waiting for its hints", async () => {
+    const c = cluster({ dead: ["a"], hintsHang: true });
+    const { homed } = keysFor(c, "a", 2);
+    const outcomes = await c.start(homed.map((key) => ({ op: "put", key, value: '"v"' })));
+    expect(outcomes.every((o) => "version" in o)).toBe(true);
+    await flush();
+    expect(c.hints).toHaveLength(2);
+  });
+
+  it("does not hint a call that only outlived the replica timeout, and hints it once the call itself fails", async () => {
+    const c = cluster({ slow: ["d"] });
+    const { homed } = keysFor(c, "d", 2);
+    const [late, lost] = homed as [string, string];
+    // Two batches, so the test can let one late call land and fail the other.
+    const first = c.start([{ op: "put", key: late, value: '"v"' }]);
+    await flush();
+    const landing = c.pending.get("d")!;
+    const second = c.start([{ op: "put", key: lost, value: '"v"' }]);
+    await flush();
+    const failing = c.pending.get("d")!;
+    await c.timers.advance(100);
+    // Both answered by the other two replicas once d's share passed the replica timeout.
+    expect((await first).every((o) => "version" in o && o.acked === 2)).toBe(true);
+    expect((await second).every((o) => "version" in o && o.acked === 2)).toBe(true);
+    expect(c.hints).toEqual([]);
+    landing.resolve(undefined as never);
+    failing.reject(new NodeCallError("d", { kind: "timeout", message: "timed out after 300 ms" }));
+    await Promise.all(c.background);
+    expect(c.hints.map((h) => [h.key, h.target])).toEqual([[lost, "d"]]);
   });
 });

@@ -35,7 +35,7 @@ describe("createLogger", () => {
 });
 
 describe("LogThrottle", () => {
-  it("lets one line per key through each interval, and the next one says how many were held back", () => {
+  it("lets one line per key through each interval, and the next one says how many were suppressed", () => {
     let now = 1_000;
     const throttle = new LogThrottle(10_000, () => now);
     expect(throttle.admit("node-2|read|timeout")).toBe(0);
@@ -43,7 +43,7 @@ describe("LogThrottle", () => {
     expect(throttle.admit("node-2|read|timeout")).toBeUndefined();
     now += 9_998;
     expect(throttle.admit("node-2|read|timeout")).toBeUndefined();
-    // Another key is not held back by the first.
+    // Another key is not suppressed by the first.
     expect(throttle.admit("node-3|read|timeout")).toBe(0);
     now += 1;
     expect(throttle.admit("node-2|read|timeout")).toBe(2);
@@ -63,7 +63,7 @@ describe("LogThrottle", () => {
     expect(throttle.admit("a")).toBe(0);
     expect(throttle.admit("b")).toBe(0);
     expect(throttle.admit("c")).toBe(0);
-    // "a" was forgotten: its next line passes; "c" is still held.
+    // "a" was forgotten: its next line passes; "c" is still suppressed.
     expect(throttle.admit("a")).toBe(0);
     expect(throttle.admit("c")).toBeUndefined();
   });
