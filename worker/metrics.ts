@@ -65,7 +65,7 @@ export const REPLICA_FAILED_LOG_INTERVAL_MS = 10_000;
  * node, call, kind, message), so a timing-out or refusing replica shows in the
  * metrics and in Workers Logs. Every failure is counted; lines are throttled
  * (`throttle`): one per replica, call and kind per interval, with `suppressed`,
- * the lines held back since the last. Keys and values are never logged.
+ * the lines suppressed since the last. Keys and values are never logged.
  */
 export function observedReplicas(replicas: ReplicaClient, metrics: RouterMetrics, logger: Logger, throttle: LogThrottle): ReplicaClient {
   const observe = <T>(call: "read" | "write" | "batch" | "hint", node: string, work: Promise<T>): Promise<T> =>
