@@ -1,6 +1,6 @@
 /**
  * npx tsx bench/serving-path.ts [--mix 90/10,read,write] [--seconds 5] [--rounds 2] [--direct]
- *      [--rate RPS] [--poll-trace]
+ *      [--rate RPS] [--poll-trace] [--io-turn]
  *
  * The local serving path with nothing of ringkv in it: a worker that answers
  * GET and POST at once (a POST's body read, no Durable Object), served by
@@ -14,7 +14,9 @@
  * reports how often workerd polled for I/O meanwhile (bench/poll-trace.ts);
  * `--rate` offers a fixed request rate (open loop) instead of the closed loop;
  * then `x-sent` is stamped when a request is built, so the late count also
- * holds any wait for a free socket on the load generator's side.
+ * holds any wait for a free socket on the load generator's side. `--io-turn`
+ * makes the handler first wait on a zero-delay timer, as ringkv's router does
+ * (worker/io-turn.ts), to show that wait's effect with nothing else around it.
  */
 import { Miniflare } from "miniflare";
 import { parseArgs } from "node:util";
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     direct: { type: "boolean", default: false },
     rate: { type: "string" },
     "poll-trace": { type: "boolean", default: false },
+    "io-turn": { type: "boolean", default: false },
   },
 });
 
@@ -43,6 +46,7 @@ export default {
     const sent = Number(request.headers.get("x-sent") ?? Date.now());
     if (Date.now() - sent > 100) late++;
     if (request.method === "POST") await request.text();
+    ${values["io-turn"] ? "await new Promise((resolve) => setTimeout(resolve, 0));" : ""}
     return Response.json({ ok: true });
   },
 };`;
@@ -82,7 +86,7 @@ try {
       const { late } = (await (await fetch(new URL("/late", url))).json()) as { late: number };
       const l = result.latency;
       console.log(
-        `${values.direct ? "direct" : "entry"} ${mix} round ${round}: ${Math.round(result.rps)} rps, p50 ${l.p50_ms} p99 ${l.p99_ms} p99.9 ${l.p999_ms} max ${l.max_ms} ms; ${late} requests reached the handler over 100 ms after they were sent`,
+        `${values.direct ? "direct" : "entry"}${values["io-turn"] ? " io-turn" : ""} ${mix} round ${round}: ${Math.round(result.rps)} rps, p50 ${l.p50_ms} p99 ${l.p99_ms} p99.9 ${l.p999_ms} max ${l.max_ms} ms; ${late} requests reached the handler over 100 ms after they were sent`,
       );
       if (values["poll-trace"]) console.log(`  ${describePollTrace(result.pollTrace)}`);
     }

@@ -5,6 +5,7 @@ import { requireData, requireDataOrAdmin } from "./auth";
 import { clusterFor } from "./cluster";
 import { withCors } from "./cors";
 import { HttpError } from "./http";
+import { nextIoTurn } from "./io-turn";
 import { logFailure, observed } from "./observe";
 import { metrics } from "./routes/metrics";
 import { addNode, readReplica, removeNode, requireAdmin, setFault } from "./routes/admin";
@@ -80,5 +81,9 @@ function toErrorResponse(error: unknown, request: IRequest, env: Env): Response 
 
 export default {
   fetch: (request, env, ctx) =>
-    observed(request, env, () => withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx))),
+    observed(request, env, async () => {
+      // Before any work: a request read while others keep the loop busy must not starve one still in its socket.
+      await nextIoTurn();
+      return withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx));
+    }),
 } satisfies ExportedHandler<Env>;
