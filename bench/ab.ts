@@ -32,7 +32,7 @@ import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
 import { keyValues } from "./args";
 import { describePollTrace } from "./poll-trace";
-import { CLUSTERS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
+import { BENCH_ADMIN_TOKEN, CLUSTERS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +69,7 @@ const slowed = (values.slow ?? []).map((flag) => {
   if (name === undefined || node === undefined || !/^\d+$/.test(ms ?? "")) throw new Error(`--slow NAME:NODE:MS, got ${flag}`);
   return { name, node, delayMs: Number(ms) };
 });
-const FAULT_VARS = { FAULTS_ENABLED: "true", ADMIN_TOKEN: "ringkv-bench-admin" };
+const FAULT_VARS = { FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN };
 const variants = keyValues(values.variant, "--variant").map(([name, dir]) => ({ name, dir: resolve(dir) }));
 if (variants.length < 2) throw new Error("give at least two --variant NAME=DIR");
 const clusterName = values.cluster as ClusterName;

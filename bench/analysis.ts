@@ -153,6 +153,18 @@ export interface Ratios {
   readonly write_vs_floor: number | null;
   /** Throughput of each against the no-op route (the platform's ceiling). */
   readonly vs_noop: Readonly<Record<string, number | null>>;
+  /**
+   * Tails at the ratio concurrency: quorum's 90/10 mix against its read-only
+   * runs (p99 and p99.9), and the slow-replica cluster against quorum (read
+   * throughput, read and write p99).
+   */
+  readonly tails: {
+    readonly mixed_p99: number | null;
+    readonly mixed_p999: number | null;
+    readonly slow_read: number | null;
+    readonly slow_read_p99: number | null;
+    readonly slow_write_p99: number | null;
+  };
   readonly connections: number;
   /** Every ratio at every concurrency measured, with its per-round values. */
   readonly detail: Readonly<Record<string, Readonly<Record<string, Ratio | null>>>>;
@@ -160,6 +172,7 @@ export interface Ratios {
 
 const rps = (r: RunRecord) => r.rps;
 const p99 = (r: RunRecord) => r.p99_ms;
+const p999 = (r: RunRecord) => r.p999_ms;
 const cost = (r: RunRecord) => r.server_us_per_request;
 
 export function computeRatios(runs: readonly RunRecord[], connections: number): Ratios {
@@ -182,6 +195,11 @@ export function computeRatios(runs: readonly RunRecord[], connections: number): 
       quorum_write_vs_noop: ratio(runs, { cluster: "quorum", mix: "write" }, noop, c, rps),
       n1_read_vs_noop: ratio(runs, { cluster: "n1", mix: "read" }, noop, c, rps),
       n1_write_vs_noop: ratio(runs, { cluster: "n1", mix: "write" }, noop, c, rps),
+      mixed_p99: ratio(runs, { cluster: "quorum", mix: "90/10" }, { cluster: "quorum", mix: "read" }, c, p99),
+      mixed_p999: ratio(runs, { cluster: "quorum", mix: "90/10" }, { cluster: "quorum", mix: "read" }, c, p999),
+      slow_read: ratio(runs, { cluster: "slow", mix: "read" }, { cluster: "quorum", mix: "read" }, c, rps),
+      slow_read_p99: ratio(runs, { cluster: "slow", mix: "read" }, { cluster: "quorum", mix: "read" }, c, p99),
+      slow_write_p99: ratio(runs, { cluster: "slow", mix: "write" }, { cluster: "quorum", mix: "write" }, c, p99),
     };
   }
   const at = detail[`c${connections}`] ?? {};
@@ -205,6 +223,13 @@ export function computeRatios(runs: readonly RunRecord[], connections: number): 
       n1_read: v("n1_read_vs_noop"),
       n1_write: v("n1_write_vs_noop"),
     },
+    tails: {
+      mixed_p99: v("mixed_p99"),
+      mixed_p999: v("mixed_p999"),
+      slow_read: v("slow_read"),
+      slow_read_p99: v("slow_read_p99"),
+      slow_write_p99: v("slow_write_p99"),
+    },
     connections,
     detail,
   };
@@ -221,7 +246,18 @@ export interface Target {
   readonly pass: boolean | null;
 }
 
-export function targets(r: Ratios, ringLookupsPerSecond?: number): Target[] {
+/**
+ * Requests that failed, not counting those shed with 429 (an answer a client is
+ * told to retry, reported apart), over the runs `which` selects; null if none ran.
+ */
+export function failedRequests(runs: readonly RunRecord[], which: (r: RunRecord) => boolean): { failed: number; shed: number } | null {
+  const picked = runs.filter(which);
+  if (picked.length === 0) return null;
+  const shed = picked.reduce((a, r) => a + (r.status_codes["429"] ?? 0), 0);
+  return { failed: picked.reduce((a, r) => a + r.errors, 0) - shed, shed };
+}
+
+export function targets(r: Ratios, runs: readonly RunRecord[], ringLookupsPerSecond?: number): Target[] {
   const atLeast = (name: string, value: number | null, min: number): Target => ({
     name,
     value,
@@ -239,6 +275,17 @@ export function targets(r: Ratios, ringLookupsPerSecond?: number): Target[] {
     atLeast(`quorum write throughput / N=1 (c=${r.connections})`, r.write, 0.65),
     atMost(`quorum read p99 / N=1 p99 (c=${r.connections})`, r.read_p99, 2),
     atMost(`quorum write p99 / N=1 p99 (c=${r.connections})`, r.write_p99, 2),
+    atMost(`quorum 90/10 p99 / read-only p99 (c=${r.connections})`, r.tails.mixed_p99, 1.5),
+    atMost(`quorum 90/10 p99.9 / read-only p99.9 (c=${r.connections})`, r.tails.mixed_p999, 2),
+    atMost(`one replica 2 s slow: read p99 / healthy (c=${r.connections})`, r.tails.slow_read_p99, 3),
+    atLeast(`one replica 2 s slow: read throughput / healthy (c=${r.connections})`, r.tails.slow_read, 0.7),
+    atMost(`one replica 2 s slow: write p99 / healthy (c=${r.connections})`, r.tails.slow_write_p99, 1.5),
+    atMost("one replica 2 s slow: failed requests", failedRequests(runs, (run) => run.cluster === "slow")?.failed ?? null, 0),
+    atMost(
+      "c=128, every workload: failed requests (429s apart)",
+      failedRequests(runs, (run) => run.connections === 128)?.failed ?? null,
+      0,
+    ),
   ];
   if (ringLookupsPerSecond !== undefined) list.push(atLeast("ring lookups/s, 1,000 nodes x 128 vnodes", ringLookupsPerSecond, 5_000_000));
   return list;

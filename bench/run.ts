@@ -15,7 +15,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
-import { computeRatios, summariseBaselines, targets, type RunRecord } from "./analysis";
+import { computeRatios, failedRequests, summariseBaselines, targets, type RunRecord } from "./analysis";
 import { buildBundle, buildFloor, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
 import { keyName, type ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
@@ -23,7 +23,7 @@ import type { LoadResult } from "./loadgen";
 import { renderHtml } from "./report-html";
 import { bigRing, lookupKeys, measureLookups } from "./ring-lookup";
 import { keyValues } from "./args";
-import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
+import { BENCH_ADMIN_TOKEN, CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
 
 // Scenarios with a harness of their own (see each file's header).
 const scenarioAt = process.argv.indexOf("--scenario");
@@ -90,7 +90,7 @@ try {
     const scriptPath = await buildBundle();
     bundleBuildMs = Date.now() - t;
     const floorPath = buildFloor();
-    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1"] as const) {
+    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1", "slow"] as const) {
       const floor = CLUSTERS[name].worker === "floor";
       const cluster = await startCluster({
         label: name,
@@ -150,9 +150,13 @@ try {
     }
   }
   const preloadSec = (Date.now() - preloadStart) / 1000;
+  for (const cluster of clusters) {
+    const slowNode = CLUSTERS[cluster].slowNode;
+    if (slowNode !== undefined) await holdSlow(targetsByCluster.get(cluster)!.url, slowNode.node, slowNode.delayMs);
+  }
 
   console.log(
-    `\n  ${"run".padEnd(40)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"err".padStart(5)}  cpu: workerd/loadgen/other (cores), µs/req`,
+    `\n  ${"run".padEnd(40)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"max".padStart(8)} ${"err".padStart(5)}  cpu: workerd/loadgen/other (cores), µs/req`,
   );
   const records: RunRecord[] = [];
   for (const [i, run] of runs.entries()) {
@@ -183,7 +187,7 @@ try {
   const ratios = computeRatios(records, thePlan.ratioConnections);
   const ring = bigRing();
   const ringLookups = mode === "quick" ? measureLookups(ring, lookupKeys(), 300, 5, 100) : measureLookups(ring, lookupKeys());
-  const goals = targets(ratios, ringLookups);
+  const goals = targets(ratios, records, ringLookups);
   const baselines = summariseBaselines(records);
   const finished = Date.now();
 
@@ -239,12 +243,12 @@ try {
       `${thePlan.otherRounds > 0 ? `, ${thePlan.otherRounds} at the other concurrencies` : ""}; uniform keys, 100 B values):`,
   );
   console.log(
-    `  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"µs/req".padStart(7)}`,
+    `  ${"workload".padEnd(34)} ${"req/s".padStart(8)} ${"(min-max)".padStart(13)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"p99.9".padStart(8)} ${"µs/req".padStart(7)}`,
   );
   for (const b of baselines) {
     console.log(
       `  ${b.name.padEnd(34)} ${b.rps.toFixed(0).padStart(8)} ${`${b.rps_min.toFixed(0)}-${b.rps_max.toFixed(0)}`.padStart(13)} ` +
-        `${b.p50_ms.toFixed(2).padStart(8)} ${b.p99_ms.toFixed(2).padStart(8)} ${(b.server_us_per_request?.toFixed(0) ?? "-").padStart(7)}`,
+        `${b.p50_ms.toFixed(2).padStart(8)} ${b.p99_ms.toFixed(2).padStart(8)} ${b.p999_ms.toFixed(2).padStart(8)} ${(b.server_us_per_request?.toFixed(0) ?? "-").padStart(7)}`,
     );
   }
   console.log(`\nRatios at c=${ratios.connections} (median of per-round ratios):`);
@@ -260,6 +264,13 @@ try {
       .map(([k, v]) => `${k} ${f(v)}`)
       .join(", ")}`,
   );
+  const t = ratios.tails;
+  console.log(`  quorum 90/10 / read-only: p99 ${f(t.mixed_p99)}, p99.9 ${f(t.mixed_p999)}`);
+  console.log(
+    `  one replica slow / healthy: read throughput ${f(t.slow_read)}, read p99 ${f(t.slow_read_p99)}, write p99 ${f(t.slow_write_p99)}`,
+  );
+  const at128 = failedRequests(records, (r) => r.connections === 128);
+  if (at128 !== null) console.log(`  c=128, every workload: ${at128.failed} failed, ${at128.shed} shed with 429`);
   console.log(`  ring lookups: ${(ringLookups / 1e6).toFixed(2)} M/s (1,000 nodes x 128 virtual nodes)`);
   for (const [name, g] of Object.entries(groupCommit)) {
     console.log(`  group commit, ${name}: ${g.writes} replica writes in ${g.commits} commits (${f(g.writes_per_commit)} per commit)`);
@@ -286,6 +297,17 @@ if (mode === "full" && !remote && !interrupted) {
     stdio: "inherit",
   });
   console.log(`Capacity: ${capacityJson}`);
+}
+
+/** Holds `node` slow with the fault switch: every call it gets answers `delayMs` late. */
+async function holdSlow(url: string, node: string, delayMs: number): Promise<void> {
+  const response = await fetch(new URL(`/admin/nodes/${node}/fault`, url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ mode: "slow", delayMs }),
+  });
+  if (!response.ok) throw new Error(`slowing ${node}: ${response.status} ${await response.text()}`);
+  console.log(`  ${node} held ${delayMs} ms slow`);
 }
 
 function toRecord(run: PlannedRun, result: LoadResult): RunRecord {
@@ -333,7 +355,7 @@ function line(r: RunRecord): string {
   const n = (x: number, d = 2) => x.toFixed(d).padStart(8);
   const cpu = `${r.cpu.server?.toFixed(2) ?? "-"}/${r.cpu.loadgen.toFixed(2)}/${r.cpu.others?.toFixed(2) ?? "-"}`;
   return (
-    `${r.name.padEnd(40)} ${n(r.rps, 0)} ${n(r.p50_ms)} ${n(r.p90_ms)} ${n(r.p99_ms)} ${n(r.p999_ms)} ${String(r.errors).padStart(5)}  ` +
+    `${r.name.padEnd(40)} ${n(r.rps, 0)} ${n(r.p50_ms)} ${n(r.p90_ms)} ${n(r.p99_ms)} ${n(r.p999_ms)} ${n(r.max_ms)} ${String(r.errors).padStart(5)}  ` +
     `${cpu.padEnd(15)} ${r.server_us_per_request?.toFixed(0) ?? "-"}` +
     (r.errors > 0
       ? `  status ${JSON.stringify(Object.fromEntries(Object.entries(r.status_codes).filter(([c]) => !c.startsWith("2"))))}`

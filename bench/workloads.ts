@@ -4,7 +4,7 @@
  */
 import type { KeyDistribution, ValueSize } from "./keys";
 
-export type ClusterName = "quorum" | "n1" | "fetch" | "floor3" | "floor1";
+export type ClusterName = "quorum" | "n1" | "fetch" | "floor3" | "floor1" | "slow";
 
 export interface ClusterConfig {
   readonly title: string;
@@ -12,7 +12,12 @@ export interface ClusterConfig {
   readonly overrides: Record<string, string>;
   /** ringkv's bundle, or the platform floor (bench/floor/worker.ts), which runs only locally and only at the ratio concurrency. */
   readonly worker?: "floor";
+  /** A node held slow with the fault switch once the preload is in (local only, at the ratio concurrency only). */
+  readonly slowNode?: { readonly node: string; readonly delayMs: number };
 }
+
+/** The admin token of the clusters whose fault switch the benchmark uses. */
+export const BENCH_ADMIN_TOKEN = "ringkv-bench-admin";
 
 /**
  * quorum: the product as configured (N=3, R=2, W=2, Workers RPC).
@@ -21,6 +26,8 @@ export interface ClusterConfig {
  * floor3, floor1: the platform floor, the same requests with no ringkv code,
  * asking 2 of 3 objects (reads) or writing 3 and waiting for 2, against one
  * object: the best quorum / N=1 ratio the runtime allows on this machine.
+ * slow: quorum with node-2 answering every call 2 s late (the fault switch),
+ * against quorum in the same rounds: what one slow replica costs.
  * All ringkv ones keep READ_REPAIR_CHANCE from wrangler.toml (0.1) unless it is overridden.
  */
 export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
@@ -29,7 +36,17 @@ export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
   fetch: { title: "N=3 R=2 W=2, stub.fetch", overrides: { REPLICA_TRANSPORT: "fetch" } },
   floor3: { title: "platform floor, 3 objects, 2 answers", overrides: { REPLICAS: "3", QUORUM: "2" }, worker: "floor" },
   floor1: { title: "platform floor, 1 object", overrides: { REPLICAS: "1", QUORUM: "1" }, worker: "floor" },
+  slow: {
+    title: "N=3 R=2 W=2, RPC, node-2 held 2,000 ms slow",
+    overrides: { REPLICA_TRANSPORT: "rpc", FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    slowNode: { node: "node-2", delayMs: 2000 },
+  },
 };
+
+/** Configurations measured only at the ratio concurrency, in the baseline rounds. */
+function ratioOnly(cluster: ClusterName): boolean {
+  return CLUSTERS[cluster].worker === "floor" || CLUSTERS[cluster].slowNode !== undefined;
+}
 
 export type Mix = "read" | "write" | "90/10" | "50/50" | "noop";
 
@@ -85,7 +102,8 @@ const SIZES: readonly ValueSize[] = [100, 10240];
 /**
  * Baselines: at each concurrency, the no-op route, then reads and writes on
  * quorum, N=1 and fetch back to back (uniform keys, 100 B), repeated for
- * rounds. Interleaving means slow drift of the machine (other tenants,
+ * rounds; at the ratio concurrency also the platform floor, the slow-replica
+ * cluster and quorum's 90/10 mix. Interleaving means slow drift of the machine (other tenants,
  * thermal, GC of a long-lived process) hits every configuration alike, and
  * each ratio is taken within one round. The ratio concurrency gets more rounds
  * than the others (which show the shape against concurrency): on a shared
@@ -100,9 +118,13 @@ function baselines(concurrencies: readonly number[], rounds: number, otherRounds
       runs.push({ phase: "baseline", round, cluster: "quorum", mix: "noop", distribution: "uniform", valueSize: 100, connections });
       for (const mix of ["read", "write"] as const) {
         for (const cluster of clusters) {
-          if (CLUSTERS[cluster].worker === "floor" && connections !== RATIO_CONNECTIONS) continue;
+          if (ratioOnly(cluster) && connections !== RATIO_CONNECTIONS) continue;
           runs.push({ phase: "baseline", round, cluster, mix, distribution: "uniform", valueSize: 100, connections });
         }
+      }
+      // The mix whose tail is judged against the read-only tail of the same round.
+      if (connections === RATIO_CONNECTIONS && clusters.includes("quorum")) {
+        runs.push({ phase: "baseline", round, cluster: "quorum", mix: "90/10", distribution: "uniform", valueSize: 100, connections });
       }
     }
   }
