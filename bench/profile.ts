@@ -5,7 +5,7 @@
  *                            [--connections 32] [--seconds 10] [--size 100|10240]
  *
  * Starts the Worker in workerd with its inspector open, preloads keys, starts the
- * profiler on the router/node isolate (`core:user:`: the router and the ring
+ * profiler on the router/node isolate (`core:user:ringkv`: the router and the ring
  * node objects share it) and on Miniflare's entry worker (`core:entry`, in
  * front of every request), runs the load, and prints the top self-time
  * functions. The .cpuprofile files (open them in Chrome DevTools) go to
@@ -79,7 +79,8 @@ try {
   // Warm both sides' JIT before the profiler starts, so the profile is of steady state.
   await load.run({ ...base, kind: "store", warmupSec: 0, durationSec: 2 });
 
-  const targets = (await listTargets(inspectorPort)).filter((t) => t.id === "core:user:" || t.id === "core:entry");
+  // The router/node isolate is `core:user:<worker name>` (the cluster names its worker), the entry worker `core:entry`.
+  const targets = (await listTargets(inspectorPort)).filter((t) => t.id.startsWith("core:user:") || t.id === "core:entry");
   const sessions = await Promise.all(
     targets.map(async (t) => ({ id: t.id, session: await InspectorSession.open(t.webSocketDebuggerUrl) })),
   );
