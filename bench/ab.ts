@@ -2,7 +2,7 @@
  * Before/after of a change, measured the way the main benchmark measures:
  *
  *   npx tsx bench/ab.ts --variant before=DIR --variant after=DIR
- *        [--cluster quorum|n1|fetch] [--mix read,write] [--connections 32]
+ *        [--cluster quorum|n1|fetch|healthy|slow] [--mix read,write] [--connections 32]
  *        [--rounds 5] [--seconds 3] [--size 100|10240] [--var KEY=VALUE ...]
  *        [--vary NAME:KEY=VALUE ...] [--slow NAME:NODE:MS ...]
  *        [--rate RPS] [--poll-trace]
@@ -26,7 +26,7 @@ import { existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { median } from "./analysis";
-import { buildBundle, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
+import { buildBundle, holdSlow, readWranglerToml, ROOT, startCluster, type LocalCluster } from "./cluster";
 import type { ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
@@ -90,7 +90,12 @@ try {
       label: v.name,
       scriptPath,
       settings: readWranglerToml(join(v.dir, "wrangler.toml")),
-      overrides: { ...CLUSTERS[clusterName].overrides, ...extraVars, ...(slowed.length > 0 && FAULT_VARS), ...varied.get(v.name) },
+      overrides: {
+        ...CLUSTERS[clusterName].overrides,
+        ...extraVars,
+        ...((slowed.length > 0 || CLUSTERS[clusterName].slowNode !== undefined) && FAULT_VARS),
+        ...varied.get(v.name),
+      },
     });
     clusters.push(cluster);
     await load.run({
@@ -106,14 +111,9 @@ try {
       seed: 1,
       serverPid: cluster.pid,
     });
-    for (const fault of slowed.filter((f) => f.name === v.name)) {
-      const response = await fetch(new URL(`/admin/nodes/${fault.node}/fault`, cluster.url), {
-        method: "POST",
-        headers: { authorization: `Bearer ${FAULT_VARS.ADMIN_TOKEN}` },
-        body: JSON.stringify({ mode: "slow", delayMs: fault.delayMs }),
-      });
-      if (!response.ok) throw new Error(`slowing ${fault.node} of ${v.name}: ${response.status} ${await response.text()}`);
-    }
+    const slowNode = CLUSTERS[clusterName].slowNode;
+    const faults = [...slowed.filter((f) => f.name === v.name), ...(slowNode === undefined ? [] : [slowNode])];
+    for (const fault of faults) await holdSlow(cluster.url, fault.node, fault.delayMs, FAULT_VARS.ADMIN_TOKEN);
   }
   const results = new Map<string, LoadResult[]>();
   for (let round = 0; round < Number(values.rounds); round++) {

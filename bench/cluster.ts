@@ -237,3 +237,13 @@ export async function workerdVersion(): Promise<string> {
     return "unknown";
   }
 }
+
+/** Holds `node` slow with the fault switch (the cluster needs FAULTS_ENABLED and `adminToken`): every call it gets answers `delayMs` late. */
+export async function holdSlow(url: string | URL, node: string, delayMs: number, adminToken: string): Promise<void> {
+  const response = await fetch(new URL(`/admin/nodes/${node}/fault`, url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ mode: "slow", delayMs }),
+  });
+  if (!response.ok) throw new Error(`slowing ${node}: ${response.status} ${await response.text()}`);
+}

@@ -14,8 +14,8 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildBundle, readWranglerToml, ROOT, startCluster } from "./cluster";
-import { CLUSTERS, READ_SHARE, type ClusterName } from "./workloads";
+import { buildBundle, holdSlow, readWranglerToml, ROOT, startCluster } from "./cluster";
+import { BENCH_ADMIN_TOKEN, CLUSTERS, READ_SHARE, type ClusterName } from "./workloads";
 import { InspectorSession, listTargets, selfTimes, type CpuProfile } from "./inspector";
 import { keyValues } from "./args";
 import { LoadGenerator } from "./loadgen-client";
@@ -76,6 +76,8 @@ try {
     serverPid: cluster.pid,
   };
   await load.run({ ...base, kind: "preload" });
+  const slowNode = CLUSTERS[clusterName].slowNode;
+  if (slowNode !== undefined) await holdSlow(cluster.url, slowNode.node, slowNode.delayMs, BENCH_ADMIN_TOKEN);
   // Warm both sides' JIT before the profiler starts, so the profile is of steady state.
   await load.run({ ...base, kind: "store", warmupSec: 0, durationSec: 2 });
 

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { computeRatios, failedRequests, summariseBaselines, targets, type RunRecord } from "./analysis";
-import { buildBundle, buildFloor, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
+import { buildBundle, buildFloor, holdSlow, readWranglerToml, ROOT, startCluster, workerdVersion, type LocalCluster } from "./cluster";
 import { keyName, type ValueSize } from "./keys";
 import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
@@ -90,7 +90,7 @@ try {
     const scriptPath = await buildBundle();
     bundleBuildMs = Date.now() - t;
     const floorPath = buildFloor();
-    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1", "slow"] as const) {
+    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1", "healthy", "slow"] as const) {
       const floor = CLUSTERS[name].worker === "floor";
       const cluster = await startCluster({
         label: name,
@@ -119,10 +119,15 @@ try {
   );
 
   // Preload: every key of each key space once, with ?w=all so every replica holds
-  // it before reads start (no read repair traffic from a cold start).
-  const sizesFor = (cluster: ClusterName): ValueSize[] => [
-    ...new Set(runs.filter((r) => r.cluster === cluster && r.mix !== "noop").map((r) => r.valueSize)),
+  // it before reads start (no read repair traffic from a cold start). Every ringkv
+  // configuration holds every key space any of them runs on, so the ones a ratio
+  // compares hold the same data (and their node caches the same values).
+  const sizesOf = (which: (cluster: ClusterName) => boolean): ValueSize[] => [
+    ...new Set(runs.filter((r) => which(r.cluster) && r.mix !== "noop").map((r) => r.valueSize)),
   ];
+  const ringkvSizes = sizesOf((c) => CLUSTERS[c].worker !== "floor");
+  const sizesFor = (cluster: ClusterName): ValueSize[] =>
+    CLUSTERS[cluster].worker === "floor" ? sizesOf((c) => c === cluster) : ringkvSizes;
   const preloadStart = Date.now();
   for (const cluster of clusters) {
     const target = targetsByCluster.get(cluster)!;
@@ -152,7 +157,9 @@ try {
   const preloadSec = (Date.now() - preloadStart) / 1000;
   for (const cluster of clusters) {
     const slowNode = CLUSTERS[cluster].slowNode;
-    if (slowNode !== undefined) await holdSlow(targetsByCluster.get(cluster)!.url, slowNode.node, slowNode.delayMs);
+    if (slowNode === undefined) continue;
+    await holdSlow(targetsByCluster.get(cluster)!.url, slowNode.node, slowNode.delayMs, BENCH_ADMIN_TOKEN);
+    console.log(`  ${cluster}: ${slowNode.node} held ${slowNode.delayMs} ms slow`);
   }
 
   console.log(
@@ -280,8 +287,10 @@ try {
     const value = t.value === null ? "n/a" : t.value >= 1000 ? `${(t.value / 1e6).toFixed(2)} M/s` : t.value.toFixed(3);
     console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "MISS"}  ${t.name}: ${value} (goal ${t.goal})`);
   }
-  const errors = records.reduce((a, r) => a + r.errors, 0);
-  console.log(`\n${records.length} runs, ${errors} failed requests, ${((finished - started) / 1000).toFixed(0)} s in all.`);
+  const all = failedRequests(records, () => true) ?? { failed: 0, shed: 0 };
+  console.log(
+    `\n${records.length} runs, ${all.failed} failed requests, ${all.shed} shed with 429, ${((finished - started) / 1000).toFixed(0)} s in all.`,
+  );
   console.log(`Results: ${jsonPath}\nReport:  ${htmlPath}${values.json ? `\nJSON:    ${resolve(values.json)}` : ""}`);
 } finally {
   load.close();
@@ -297,17 +306,6 @@ if (mode === "full" && !remote && !interrupted) {
     stdio: "inherit",
   });
   console.log(`Capacity: ${capacityJson}`);
-}
-
-/** Holds `node` slow with the fault switch: every call it gets answers `delayMs` late. */
-async function holdSlow(url: string, node: string, delayMs: number): Promise<void> {
-  const response = await fetch(new URL(`/admin/nodes/${node}/fault`, url), {
-    method: "POST",
-    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ mode: "slow", delayMs }),
-  });
-  if (!response.ok) throw new Error(`slowing ${node}: ${response.status} ${await response.text()}`);
-  console.log(`  ${node} held ${delayMs} ms slow`);
 }
 
 function toRecord(run: PlannedRun, result: LoadResult): RunRecord {

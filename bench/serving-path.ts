@@ -45,8 +45,8 @@ export default {
     if (url.pathname === "/late") { const n = late; late = 0; return Response.json({ late: n }); }
     const sent = Number(request.headers.get("x-sent") ?? Date.now());
     if (Date.now() - sent > 100) late++;
-    if (request.method === "POST") await request.text();
     ${values["io-turn"] ? "await new Promise((resolve) => setTimeout(resolve, 0));" : ""}
+    if (request.method === "POST") await request.text();
     return Response.json({ ok: true });
   },
 };`;

@@ -4,7 +4,7 @@
  */
 import type { KeyDistribution, ValueSize } from "./keys";
 
-export type ClusterName = "quorum" | "n1" | "fetch" | "floor3" | "floor1" | "slow";
+export type ClusterName = "quorum" | "n1" | "fetch" | "floor3" | "floor1" | "healthy" | "slow";
 
 export interface ClusterConfig {
   readonly title: string;
@@ -12,8 +12,10 @@ export interface ClusterConfig {
   readonly overrides: Record<string, string>;
   /** ringkv's bundle, or the platform floor (bench/floor/worker.ts), which runs only locally and only at the ratio concurrency. */
   readonly worker?: "floor";
-  /** A node held slow with the fault switch once the preload is in (local only, at the ratio concurrency only). */
+  /** A node held slow with the fault switch once the preload is in (local only). */
   readonly slowNode?: { readonly node: string; readonly delayMs: number };
+  /** Measured only in the baseline rounds at the ratio concurrency (uniform keys, 100 B). */
+  readonly ratioOnly?: true;
 }
 
 /** The admin token of the clusters whose fault switch the benchmark uses. */
@@ -26,27 +28,29 @@ export const BENCH_ADMIN_TOKEN = "ringkv-bench-admin";
  * floor3, floor1: the platform floor, the same requests with no ringkv code,
  * asking 2 of 3 objects (reads) or writing 3 and waiting for 2, against one
  * object: the best quorum / N=1 ratio the runtime allows on this machine.
- * slow: quorum with node-2 answering every call 2 s late (the fault switch),
- * against quorum in the same rounds: what one slow replica costs.
+ * healthy, slow: quorum with the fault switch on, alike in vars and key space;
+ * in slow, node-2 answers every call 2 s late. Measured in the same rounds,
+ * slow against healthy is what one slow replica costs.
  * All ringkv ones keep READ_REPAIR_CHANCE from wrangler.toml (0.1) unless it is overridden.
  */
 export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
   quorum: { title: "N=3 R=2 W=2, RPC", overrides: { REPLICA_TRANSPORT: "rpc" } },
   n1: { title: "N=1 R=1 W=1, RPC", overrides: { REPLICAS: "1", READ_QUORUM: "1", WRITE_QUORUM: "1", REPLICA_TRANSPORT: "rpc" } },
   fetch: { title: "N=3 R=2 W=2, stub.fetch", overrides: { REPLICA_TRANSPORT: "fetch" } },
-  floor3: { title: "platform floor, 3 objects, 2 answers", overrides: { REPLICAS: "3", QUORUM: "2" }, worker: "floor" },
-  floor1: { title: "platform floor, 1 object", overrides: { REPLICAS: "1", QUORUM: "1" }, worker: "floor" },
+  floor3: { title: "platform floor, 3 objects, 2 answers", overrides: { REPLICAS: "3", QUORUM: "2" }, worker: "floor", ratioOnly: true },
+  floor1: { title: "platform floor, 1 object", overrides: { REPLICAS: "1", QUORUM: "1" }, worker: "floor", ratioOnly: true },
+  healthy: {
+    title: "N=3 R=2 W=2, RPC, fault switch on, no fault",
+    overrides: { REPLICA_TRANSPORT: "rpc", FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    ratioOnly: true,
+  },
   slow: {
     title: "N=3 R=2 W=2, RPC, node-2 held 2,000 ms slow",
     overrides: { REPLICA_TRANSPORT: "rpc", FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
     slowNode: { node: "node-2", delayMs: 2000 },
+    ratioOnly: true,
   },
 };
-
-/** Configurations measured only at the ratio concurrency, in the baseline rounds. */
-function ratioOnly(cluster: ClusterName): boolean {
-  return CLUSTERS[cluster].worker === "floor" || CLUSTERS[cluster].slowNode !== undefined;
-}
 
 export type Mix = "read" | "write" | "90/10" | "50/50" | "noop";
 
@@ -102,8 +106,8 @@ const SIZES: readonly ValueSize[] = [100, 10240];
 /**
  * Baselines: at each concurrency, the no-op route, then reads and writes on
  * quorum, N=1 and fetch back to back (uniform keys, 100 B), repeated for
- * rounds; at the ratio concurrency also the platform floor, the slow-replica
- * cluster and quorum's 90/10 mix. Interleaving means slow drift of the machine (other tenants,
+ * rounds; at the ratio concurrency also the platform floor, the healthy and
+ * slow pair and quorum's 90/10 mix. Interleaving means slow drift of the machine (other tenants,
  * thermal, GC of a long-lived process) hits every configuration alike, and
  * each ratio is taken within one round. The ratio concurrency gets more rounds
  * than the others (which show the shape against concurrency): on a shared
@@ -118,7 +122,7 @@ function baselines(concurrencies: readonly number[], rounds: number, otherRounds
       runs.push({ phase: "baseline", round, cluster: "quorum", mix: "noop", distribution: "uniform", valueSize: 100, connections });
       for (const mix of ["read", "write"] as const) {
         for (const cluster of clusters) {
-          if (ratioOnly(cluster) && connections !== RATIO_CONNECTIONS) continue;
+          if (CLUSTERS[cluster].ratioOnly === true && connections !== RATIO_CONNECTIONS) continue;
           runs.push({ phase: "baseline", round, cluster, mix, distribution: "uniform", valueSize: 100, connections });
         }
       }

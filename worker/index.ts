@@ -82,7 +82,7 @@ function toErrorResponse(error: unknown, request: IRequest, env: Env): Response 
 export default {
   fetch: (request, env, ctx) =>
     observed(request, env, async () => {
-      // Before any work: a request read while others keep the loop busy must not starve one still in its socket.
+      // Before any work, so that requests already read cannot keep the loop from polling the sockets of others.
       await nextIoTurn();
       return withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx));
     }),

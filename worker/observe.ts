@@ -37,7 +37,7 @@ export async function observed(request: Request, env: Env, handle: () => Promise
     metrics.requests.inc({ method: request.method, route, status: String(status) });
     const operation = DATA_OPERATIONS[`${request.method} ${route}`];
     if (operation !== undefined) {
-      // Date.now() moves only across I/O on Workers: this is the time spent waiting for replicas, which is the point.
+      // Date.now() moves only across I/O on Workers: this is the time spent waiting for the I/O turn and the replicas.
       const ms = Date.now() - started;
       metrics.latency.observe(ms / 1000, { operation });
       writeRequestPoint(datasetOf(env), {
