@@ -32,7 +32,7 @@ import { LoadGenerator } from "./loadgen-client";
 import type { LoadResult } from "./loadgen";
 import { keyValues } from "./args";
 import { describePollTrace } from "./poll-trace";
-import { BENCH_ADMIN_TOKEN, CLUSTERS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
+import { CLUSTERS, FAULT_SWITCH_VARS, READ_SHARE, type ClusterName, type Mix } from "./workloads";
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +69,6 @@ const slowed = (values.slow ?? []).map((flag) => {
   if (name === undefined || node === undefined || !/^\d+$/.test(ms ?? "")) throw new Error(`--slow NAME:NODE:MS, got ${flag}`);
   return { name, node, delayMs: Number(ms) };
 });
-const FAULT_VARS = { FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN };
 const variants = keyValues(values.variant, "--variant").map(([name, dir]) => ({ name, dir: resolve(dir) }));
 if (variants.length < 2) throw new Error("give at least two --variant NAME=DIR");
 const clusterName = values.cluster as ClusterName;
@@ -93,7 +92,7 @@ try {
       overrides: {
         ...CLUSTERS[clusterName].overrides,
         ...extraVars,
-        ...((slowed.length > 0 || CLUSTERS[clusterName].slowNode !== undefined) && FAULT_VARS),
+        ...(slowed.length > 0 && FAULT_SWITCH_VARS),
         ...varied.get(v.name),
       },
     });
@@ -113,7 +112,7 @@ try {
     });
     const slowNode = CLUSTERS[clusterName].slowNode;
     const faults = [...slowed.filter((f) => f.name === v.name), ...(slowNode === undefined ? [] : [slowNode])];
-    for (const fault of faults) await holdSlow(cluster.url, fault.node, fault.delayMs, FAULT_VARS.ADMIN_TOKEN);
+    for (const fault of faults) await holdSlow(cluster.url, fault.node, fault.delayMs);
   }
   const results = new Map<string, LoadResult[]>();
   for (let round = 0; round < Number(values.rounds); round++) {

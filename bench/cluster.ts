@@ -14,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import ts from "typescript";
+import { BENCH_ADMIN_TOKEN } from "./workloads";
 
 const run = promisify(execFile);
 
@@ -238,11 +239,11 @@ export async function workerdVersion(): Promise<string> {
   }
 }
 
-/** Holds `node` slow with the fault switch (the cluster needs FAULTS_ENABLED and `adminToken`): every call it gets answers `delayMs` late. */
-export async function holdSlow(url: string | URL, node: string, delayMs: number, adminToken: string): Promise<void> {
+/** Holds `node` slow with the fault switch (the cluster needs FAULT_SWITCH_VARS): every call it gets answers `delayMs` late. */
+export async function holdSlow(url: string | URL, node: string, delayMs: number): Promise<void> {
   const response = await fetch(new URL(`/admin/nodes/${node}/fault`, url), {
     method: "POST",
-    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({ mode: "slow", delayMs }),
   });
   if (!response.ok) throw new Error(`slowing ${node}: ${response.status} ${await response.text()}`);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle, holdSlow, readWranglerToml, ROOT, startCluster } from "./cluster";
-import { BENCH_ADMIN_TOKEN, CLUSTERS, READ_SHARE, type ClusterName } from "./workloads";
+import { CLUSTERS, READ_SHARE, type ClusterName } from "./workloads";
 import { InspectorSession, listTargets, selfTimes, type CpuProfile } from "./inspector";
 import { keyValues } from "./args";
 import { LoadGenerator } from "./loadgen-client";
@@ -77,7 +77,7 @@ try {
   };
   await load.run({ ...base, kind: "preload" });
   const slowNode = CLUSTERS[clusterName].slowNode;
-  if (slowNode !== undefined) await holdSlow(cluster.url, slowNode.node, slowNode.delayMs, BENCH_ADMIN_TOKEN);
+  if (slowNode !== undefined) await holdSlow(cluster.url, slowNode.node, slowNode.delayMs);
   // Warm both sides' JIT before the profiler starts, so the profile is of steady state.
   await load.run({ ...base, kind: "store", warmupSec: 0, durationSec: 2 });
 

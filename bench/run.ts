@@ -23,7 +23,7 @@ import type { LoadResult } from "./loadgen";
 import { renderHtml } from "./report-html";
 import { bigRing, lookupKeys, measureLookups } from "./ring-lookup";
 import { keyValues } from "./args";
-import { BENCH_ADMIN_TOKEN, CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
+import { CLUSTERS, plan, READ_SHARE, runName, type ClusterName, type PlannedRun } from "./workloads";
 
 // Scenarios with a harness of their own (see each file's header).
 const scenarioAt = process.argv.indexOf("--scenario");
@@ -90,7 +90,7 @@ try {
     const scriptPath = await buildBundle();
     bundleBuildMs = Date.now() - t;
     const floorPath = buildFloor();
-    for (const name of ["quorum", "n1", "fetch", "floor3", "floor1", "healthy", "slow"] as const) {
+    for (const name of Object.keys(CLUSTERS) as ClusterName[]) {
       const floor = CLUSTERS[name].worker === "floor";
       const cluster = await startCluster({
         label: name,
@@ -158,7 +158,7 @@ try {
   for (const cluster of clusters) {
     const slowNode = CLUSTERS[cluster].slowNode;
     if (slowNode === undefined) continue;
-    await holdSlow(targetsByCluster.get(cluster)!.url, slowNode.node, slowNode.delayMs, BENCH_ADMIN_TOKEN);
+    await holdSlow(targetsByCluster.get(cluster)!.url, slowNode.node, slowNode.delayMs);
     console.log(`  ${cluster}: ${slowNode.node} held ${slowNode.delayMs} ms slow`);
   }
 

@@ -21,6 +21,9 @@ export interface ClusterConfig {
 /** The admin token of the clusters whose fault switch the benchmark uses. */
 export const BENCH_ADMIN_TOKEN = "ringkv-bench-admin";
 
+/** The vars that turn the fault switch on, with the benchmark's admin token. */
+export const FAULT_SWITCH_VARS = { FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN } as const;
+
 /**
  * quorum: the product as configured (N=3, R=2, W=2, Workers RPC).
  * n1: one replica per key, R=1, W=1: the floor cost of one object hop.
@@ -41,12 +44,12 @@ export const CLUSTERS: Record<ClusterName, ClusterConfig> = {
   floor1: { title: "platform floor, 1 object", overrides: { REPLICAS: "1", QUORUM: "1" }, worker: "floor", ratioOnly: true },
   healthy: {
     title: "N=3 R=2 W=2, RPC, fault switch on, no fault",
-    overrides: { REPLICA_TRANSPORT: "rpc", FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    overrides: { REPLICA_TRANSPORT: "rpc", ...FAULT_SWITCH_VARS },
     ratioOnly: true,
   },
   slow: {
     title: "N=3 R=2 W=2, RPC, node-2 held 2,000 ms slow",
-    overrides: { REPLICA_TRANSPORT: "rpc", FAULTS_ENABLED: "true", ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    overrides: { REPLICA_TRANSPORT: "rpc", ...FAULT_SWITCH_VARS },
     slowNode: { node: "node-2", delayMs: 2000 },
     ratioOnly: true,
   },
