@@ -39,6 +39,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** One series per distinct label set, keyed by the labels in name order. */
 class Series<T> {
   private readonly byKey = new Map<string, { labels: Labels; state: T }>();
+  /**
+   * The same series by labels in the order a caller wrote them: an observation
+   * on a hot path finds its series without sorting. Bounded by the series
+   * times the label orders the code uses (one per call site at most).
+   */
+  private readonly byOrder = new Map<string, T>();
 
   constructor(
     private readonly family: string,
@@ -47,6 +53,16 @@ class Series<T> {
   ) {}
 
   get(labels: Labels): T {
+    let order = "";
+    for (const name in labels) order += `${name}=${labels[name]}\u0000`;
+    const seen = this.byOrder.get(order);
+    if (seen !== undefined) return seen;
+    const state = this.canonical(labels);
+    this.byOrder.set(order, state);
+    return state;
+  }
+
+  private canonical(labels: Labels): T {
     const names = Object.keys(labels).sort();
     const key = names.map((name) => `${name}=${labels[name]}`).join("\u0000");
     let found = this.byKey.get(key);

@@ -13,6 +13,7 @@ import type { WriteOrigin } from "../shared/node-api";
 
 /** The replica calls the coordinator makes: `NodeClient` in production, a fake in unit specs. */
 export interface ReplicaClient {
+  /** Not bounded by the client: a read is only made inside a gather, which races it against the replica timeout. */
   read(node: string, key: string): Promise<ReadReply>;
   /** `origin` "repair": a read repair, which the node counts apart. */
   write(node: string, key: string, entry: Entry, origin?: WriteOrigin): Promise<WriteReply>;

@@ -26,7 +26,8 @@ export interface NodeNamespace {
 /**
  * Every call the router makes to a node. Each call gets a fresh stub (a stub
  * is bound to the request that made it, and one that saw an error may stay
- * broken; `getByName` is local and cheap) and its kind's timeout. A refusal or
+ * broken; `getByName` is local and cheap) and its kind's timeout (a replica
+ * read excepted: the gather that makes it bounds it). A refusal or
  * failure is raised as a `NodeCallError` carrying its classified failure
  * (shared/failure.ts). Idempotent calls that fail transiently are made once
  * more on a fresh stub; an overloaded node is never asked again by the same call.
@@ -44,9 +45,14 @@ export class NodeClient {
     private readonly schedule: Schedule,
   ) {}
 
+  /**
+   * A replica read, with no timer of its own: its one caller, the coordinator's
+   * gather (shared/quorum.ts), races it against the replica timeout, so a
+   * second timer per replica would only cost CPU on every read.
+   */
   read(node: string, key: string): Promise<ReadReply> {
-    if (this.transport === "fetch") return this.readOverHttp(node, key, this.timeouts.data);
-    return this.call(node, this.timeouts.data, true, (stub) => stub.read(key));
+    if (this.transport === "fetch") return this.readOverHttp(node, key, UNBOUNDED);
+    return this.call(node, UNBOUNDED, true, (stub) => stub.read(key));
   }
 
   /** A merge of a versioned entry: writing it twice is writing it once, so it is retried like a read. */
@@ -113,6 +119,7 @@ export class NodeClient {
     return this.readOverHttp(node, key, this.timeouts.admin);
   }
 
+  /** `timeoutMs` UNBOUNDED: the caller bounds the call itself. */
   private async call<T>(node: string, timeoutMs: number, idempotent: boolean, fn: (stub: NodeApi) => Promise<Refusable<T>>): Promise<T> {
     const attempt = async (): Promise<T> => {
       const reply = await fn(this.stub(node));
@@ -121,7 +128,7 @@ export class NodeClient {
     };
     const once = idempotent ? attempt().catch((error: unknown) => (retryable(error) ? attempt() : Promise.reject(error))) : attempt();
     try {
-      return await withTimeout(once, timeoutMs, this.schedule);
+      return await (timeoutMs === UNBOUNDED ? once : withTimeout(once, timeoutMs, this.schedule));
     } catch (error) {
       throw error instanceof NodeCallError ? error : new NodeCallError(node, classify(error));
     }
@@ -159,14 +166,17 @@ export class NodeClient {
         : { method: "POST", body: JSON.stringify(payload), headers: { "content-type": "application/json" } };
     return this.call<T>(node, timeoutMs, true, async () => {
       const response = await this.namespace.getByName(node).fetch(`${ORIGIN}${path}`, init);
-      if (response.ok) return response.json<T>();
-      const detail = await response.json<{ error?: { message?: string; refused?: unknown } }>().catch(() => undefined);
+      if (response.ok) return (await response.json()) as T;
+      const detail = (await response.json().catch(() => undefined)) as { error?: { message?: string; refused?: unknown } } | undefined;
       const message = detail?.error?.message ?? `${node} answered ${response.status}`;
       if (isRefusalCode(detail?.error?.refused)) return refusal(detail.error.refused, message);
       throw new NodeCallError(node, { kind: "error", message });
     });
   }
 }
+
+/** No timer: for calls whose caller races them against its own deadline. */
+const UNBOUNDED = Number.POSITIVE_INFINITY;
 
 /** The hostname is ignored by the object; it only makes the URL absolute. */
 const ORIGIN = "https://ring-node";

@@ -8,6 +8,7 @@ describe("Registry", () => {
     const requests = registry.counter("app_requests_total", "Requests.");
     requests.inc({ route: "/a", status: "200" });
     requests.inc({ status: "200", route: "/a" }, 2);
+    requests.inc({ route: "/a", status: "200" });
     requests.inc({ route: "/b", status: "500" });
     expect(() => requests.inc({}, -1)).toThrow(RangeError);
     expect(registry.collect()).toEqual([
@@ -16,7 +17,7 @@ describe("Registry", () => {
         help: "Requests.",
         type: "counter",
         samples: [
-          { labels: { route: "/a", status: "200" }, value: 3 },
+          { labels: { route: "/a", status: "200" }, value: 4 },
           { labels: { route: "/b", status: "500" }, value: 1 },
         ],
       },
