@@ -1,4 +1,6 @@
+import { DelayLine } from "../shared/delay-line";
 import { refusal, type Refusal } from "../shared/node-api";
+import { timers } from "../shared/timers";
 import type { Fault } from "../shared/wire";
 import { gatedTransport, type PeerTransport } from "./peer-transport";
 import { KV_KEYS } from "./schema";
@@ -13,6 +15,8 @@ const STORAGE_KEY = KV_KEYS.fault;
  */
 export class FaultSwitch {
   private fault: Fault;
+  /** Where data calls wait while the node is held slow: one timer for all of them. */
+  private readonly slowLine = new DelayLine(timers, Date.now);
 
   constructor(private readonly kv: SyncKvStorage) {
     this.fault = kv.get<Fault>(STORAGE_KEY) ?? UP;
@@ -37,7 +41,7 @@ export class FaultSwitch {
     const fault = this.fault;
     if (fault.mode === "down") return refusal("down", `${node} is down (injected fault)`);
     if (fault.mode === "crash") return crashed(node);
-    if (fault.mode === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.mode === "slow") await this.slowLine.wait(fault.delayMs);
     return undefined;
   }
 

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { DelayLine } from "../../shared/delay-line";
+import type { Schedule } from "../../shared/quorum";
+
+/** A manual clock and schedule: `advance` fires due timers in order, counting the timers ever armed. */
+function manualTime() {
+  let now = 0;
+  let armed = 0;
+  const timers: { at: number; fn: () => void; live: boolean }[] = [];
+  const schedule: Schedule = (ms, fn) => {
+    armed++;
+    const timer = { at: now + ms, fn, live: true };
+    timers.push(timer);
+    return () => void (timer.live = false);
+  };
+  const advance = async (ms: number) => {
+    const end = now + ms;
+    for (;;) {
+      const due = timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) break;
+      now = Math.max(now, due.at);
+      due.live = false;
+      due.fn();
+      await Promise.resolve();
+    }
+    now = end;
+    await Promise.resolve();
+  };
+  return { schedule, now: () => now, advance, armed: () => armed };
+}
+
+describe("DelayLine", () => {
+  it("releases each caller once its delay has passed, with one timer armed at a time", async () => {
+    const time = manualTime();
+    const line = new DelayLine(time.schedule, time.now);
+    const left: string[] = [];
+    for (const [name, at] of [["a", 0], ["b", 10], ["c", 10]] as const) {
+      await time.advance(at - time.now());
+      void line.wait(100).then(() => left.push(`${name}@${time.now()}`));
+    }
+    expect(line.length).toBe(3);
+    await time.advance(89);
+    expect(time.now()).toBe(99);
+    expect(left).toEqual([]);
+    await time.advance(1);
+    expect(left).toEqual(["a@100"]);
+    await time.advance(10);
+    expect(left).toEqual(["a@100", "b@110", "c@110"]);
+    expect(line.length).toBe(0);
+    // One timer for a, one for b and c together: not one per caller.
+    expect(time.armed()).toBe(2);
+  });
+
+  it("keeps arrival order: a shorter delay after a longer one waits for it, so no caller waits less than its delay", async () => {
+    const time = manualTime();
+    const line = new DelayLine(time.schedule, time.now);
+    const left: string[] = [];
+    void line.wait(100).then(() => left.push(`long@${time.now()}`));
+    void line.wait(10).then(() => left.push(`short@${time.now()}`));
+    await time.advance(50);
+    expect(left).toEqual([]);
+    await time.advance(50);
+    expect(left).toEqual(["long@100", "short@100"]);
+  });
+
+  it("arms nothing while empty, and starts again for a caller after it emptied", async () => {
+    const time = manualTime();
+    const line = new DelayLine(time.schedule, time.now);
+    expect(time.armed()).toBe(0);
+    await Promise.all([line.wait(5), time.advance(5)]);
+    const later = line.wait(0);
+    await time.advance(0);
+    await expect(later).resolves.toBeUndefined();
+    expect(time.armed()).toBe(2);
+  });
+
+  it("refuses a negative delay", () => {
+    const time = manualTime();
+    expect(() => new DelayLine(time.schedule, time.now).wait(-1)).toThrow(/never negative/);
+  });
+});
