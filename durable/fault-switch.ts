@@ -16,7 +16,7 @@ const STORAGE_KEY = KV_KEYS.fault;
 export class FaultSwitch {
   private fault: Fault;
   /** Where data calls wait while the node is held slow: one timer for all of them. */
-  private readonly slowLine = new DelayLine(timers, Date.now);
+  private slowLine = new DelayLine(timers, Date.now);
 
   constructor(private readonly kv: SyncKvStorage) {
     this.fault = kv.get<Fault>(STORAGE_KEY) ?? UP;
@@ -32,6 +32,8 @@ export class FaultSwitch {
 
   set(fault: Fault): void {
     this.fault = fault.mode === "up" ? UP : fault;
+    // Calls already waiting keep their delay; calls from now on do not queue behind them.
+    this.slowLine = new DelayLine(timers, Date.now);
     if (fault.mode === "up") this.kv.delete(STORAGE_KEY);
     else this.kv.put(STORAGE_KEY, fault);
   }

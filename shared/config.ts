@@ -13,7 +13,7 @@ export type Transport = "rpc" | "fetch";
 
 /** How long each kind of call from the router to a node may take (ms). */
 export interface NodeTimeouts {
-  /** Replica writes, repairs and hints: the longest such a call runs (gather's own deadline counts it as failed sooner; a read has only gather's). */
+  /** Every data call but a replica read (which only its gather bounds): the longest such a call runs (a gather's own deadline counts it as failed sooner). */
   readonly data: number;
   /** A node's membership view, for the router's ring. */
   readonly membership: number;

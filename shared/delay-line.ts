@@ -8,17 +8,16 @@ interface Waiter {
 
 /**
  * Holds callers until each has waited its delay, in arrival order, with one
- * timer for the whole line (the fault switch's `slow` mode). A timer per call
- * does not hold its delay in a busy Durable Object: measured with one node
- * slowed 2 s under 1,400 writes/s, those timers fired 3 to 6 s late, later the
- * longer the load ran (docs/performance.md). Callers leave in the order they
- * came: one whose delay is shorter than an earlier caller's waits for it, so
- * every caller waits at least its delay.
+ * timer for the whole line (the fault switch's `slow` mode): thousands of
+ * timers pending in one busy Durable Object fire late, later the longer the
+ * load runs (docs/performance.md, "The slow fault's own timers ran late").
+ * Callers leave in the order they came: one whose delay is shorter than an
+ * earlier caller's waits for it, so every caller waits at least its delay.
  */
 export class DelayLine {
   private readonly waiters: Waiter[] = [];
   private head = 0;
-  private cancel: (() => void) | undefined;
+  private armed = false;
 
   constructor(
     private readonly schedule: Schedule,
@@ -27,10 +26,10 @@ export class DelayLine {
 
   /** Resolves once `ms` have passed and every earlier caller has left. */
   wait(ms: number): Promise<void> {
-    invariant(ms >= 0, `a delay is never negative (got ${ms})`);
+    invariant(Number.isFinite(ms) && ms >= 0, `a delay is a finite number of ms, never negative (got ${ms})`);
     return new Promise((release) => {
       this.waiters.push({ due: this.now() + ms, release });
-      if (this.cancel === undefined) this.arm();
+      if (!this.armed) this.arm();
     });
   }
 
@@ -42,11 +41,12 @@ export class DelayLine {
   private arm(): void {
     const next = this.waiters[this.head];
     if (next === undefined) return;
-    this.cancel = this.schedule(Math.max(0, next.due - this.now()), () => this.releaseDue());
+    this.armed = true;
+    this.schedule(Math.max(0, next.due - this.now()), () => this.releaseDue());
   }
 
   private releaseDue(): void {
-    this.cancel = undefined;
+    this.armed = false;
     const now = this.now();
     while (this.head < this.waiters.length && this.waiters[this.head]!.due <= now) this.waiters[this.head++]!.release();
     // Drop the released callers once they are most of the array, so it stays as long as the line.

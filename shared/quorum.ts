@@ -72,6 +72,8 @@ export interface GatherOptions<T> {
   readonly lateGraceMs?: number | undefined;
   /** Told how long each replica asked took to answer, fail or time out. */
   readonly timing?: GatherTiming | undefined;
+  /** Told of each replica that failed or timed out, once its outcome is final. */
+  readonly onFailure?: ((node: string, kind: FailureKind, message: string) => void) | undefined;
 }
 
 export interface GatherTiming {
@@ -174,6 +176,7 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
         const { kind, message } = classify(error);
         const outcome = { node, ok: false as const, reason: message };
         kinds.set(outcome, kind);
+        options.onFailure?.(node, kind, message);
         record(outcome, startedAt);
       };
       const grace = options.lateGraceMs;

@@ -9,7 +9,7 @@ import { routerAdmission } from "./overload";
 import { ReplicaLatency } from "./read-order";
 import { NodeClient } from "./node-client";
 import { createLogger, LogThrottle, type Logger } from "../shared/log";
-import { observedReplicas, randomId, REPLICA_FAILED_LOG_INTERVAL_MS, routerMetrics } from "./metrics";
+import { observedReplicas, randomId, replicaFailures, REPLICA_FAILED_LOG_INTERVAL_MS, routerMetrics } from "./metrics";
 
 /** Everything the routes need, built once per isolate from its environment. */
 export interface Cluster {
@@ -53,10 +53,11 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
   });
   const logger = createLogger("router", console);
   const metrics = routerMetrics();
+  const failed = replicaFailures(metrics, logger, new LogThrottle(REPLICA_FAILED_LOG_INTERVAL_MS, Date.now));
   const coordinator = new Coordinator({
     membership,
-    replicas: observedReplicas(nodes, metrics, logger, new LogThrottle(REPLICA_FAILED_LOG_INTERVAL_MS, Date.now)),
-    observer: metrics.observer,
+    replicas: observedReplicas(nodes, failed),
+    observer: metrics.observer(failed),
     clock: new HybridClock(randomId(), Date.now),
     schedule: timers,
     random: Math.random,

@@ -1,5 +1,5 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
-import { classify, NodeCallError, worthHinting } from "../shared/failure";
+import { classify, NodeCallError, worthHinting, type FailureKind } from "../shared/failure";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import type { BatchItem, BatchReply } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
@@ -13,7 +13,7 @@ import type { WriteOrigin } from "../shared/node-api";
 
 /** The replica calls the coordinator makes: `NodeClient` in production, a fake in unit specs. */
 export interface ReplicaClient {
-  /** Not bounded by the client: a read is only made inside a gather, which races it against the replica timeout. */
+  /** Not bounded by the client: a read is only made inside a gather, which races it against the replica timeout (and reports its failures). */
   read(node: string, key: string): Promise<ReadReply>;
   /** `origin` "repair": a read repair, which the node counts apart. */
   write(node: string, key: string, entry: Entry, origin?: WriteOrigin): Promise<WriteReply>;
@@ -44,6 +44,11 @@ export interface CoordinatorObserver {
   speculated(replicas: number): void;
   /** Stale replicas sent the newest entry after a read. */
   repaired(replicas: number): void;
+  /**
+   * A replica read that failed or timed out. Told here, not by the replica
+   * client: only the read's gather bounds it, so only the gather sees it time out.
+   */
+  readFailed(node: string, kind: FailureKind, message: string): void;
 }
 
 /** Work that may finish after the response: the request's `ctx.waitUntil`. */
@@ -103,6 +108,10 @@ export class Coordinator {
       speculateAfterMs: everyReplica ? undefined : latency?.speculateAfterMs(),
       onSpeculate: this.deps.observer && ((replicas) => this.deps.observer?.speculated(replicas)),
       timing: latency?.reads,
+      // A replica catching up answered; its answer just does not count.
+      onFailure: (node, kind, message) => {
+        if (kind !== "catching_up") this.deps.observer?.readFailed(node, kind, message);
+      },
     });
     const entry = newestOf(replies.map((r) => r.value));
     if (entry !== undefined) clock.observe(entry.version);

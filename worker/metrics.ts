@@ -1,5 +1,5 @@
 import type { Entry } from "../shared/entry";
-import { classify } from "../shared/failure";
+import { classify, type FailureKind } from "../shared/failure";
 import type { Logger, LogThrottle } from "../shared/log";
 import { LATENCY_BUCKETS, Registry, withLabels, type MetricFamily } from "../shared/metrics";
 import type { WriteOrigin } from "../shared/node-api";
@@ -41,11 +41,12 @@ export class RouterMetrics {
     return withLabels(this.registry.collect(), { isolate: this.isolate });
   }
 
-  /** The coordinator's extra work (speculation, repairs) counted here. */
-  get observer(): CoordinatorObserver {
+  /** The coordinator's extra work (speculation, repairs) counted here, and its failed reads told to `failed`. */
+  observer(failed: ReplicaFailed): CoordinatorObserver {
     return {
       speculated: (replicas) => this.speculative.inc({}, replicas),
       repaired: (replicas) => this.repairsSent.inc({}, replicas),
+      readFailed: (node, kind, message) => failed("read", node, kind, message),
     };
   }
 }
@@ -60,25 +61,40 @@ export function routerMetrics(): RouterMetrics {
 /** At most one `replica_failed` line per replica, call and kind in this long, per isolate. */
 export const REPLICA_FAILED_LOG_INTERVAL_MS = 10_000;
 
+export type ReplicaCall = "read" | "write" | "batch" | "hint";
+/** Records one failed replica call. */
+export type ReplicaFailed = (call: ReplicaCall, node: string, kind: FailureKind, message: string) => void;
+
 /**
- * The replica client with every failed call counted and logged (one JSON line:
- * node, call, kind, message), so a timing-out or refusing replica shows in the
- * metrics and in Workers Logs. Every failure is counted; lines are throttled
- * (`throttle`): one per replica, call and kind per interval, with `suppressed`,
- * the lines suppressed since the last. Keys and values are never logged.
+ * Every failed replica call counted and logged (one JSON line: node, call,
+ * kind, message), so a timing-out or refusing replica shows in the metrics and
+ * in Workers Logs. Every failure is counted; lines are throttled (`throttle`):
+ * one per replica, call and kind per interval, with `suppressed`, the lines
+ * suppressed since the last. Keys and values are never logged.
  */
-export function observedReplicas(replicas: ReplicaClient, metrics: RouterMetrics, logger: Logger, throttle: LogThrottle): ReplicaClient {
-  const observe = <T>(call: "read" | "write" | "batch" | "hint", node: string, work: Promise<T>): Promise<T> =>
+export function replicaFailures(metrics: RouterMetrics, logger: Logger, throttle: LogThrottle): ReplicaFailed {
+  return (call, node, kind, message) => {
+    metrics.replicaFailures.inc({ call, kind });
+    const suppressed = throttle.admit(`${node}|${call}|${kind}`);
+    if (suppressed !== undefined)
+      logger.log("warn", "replica_failed", { replica: node, call, kind, message, ...(suppressed > 0 && { suppressed }) });
+  };
+}
+
+/**
+ * The replica client with each failed write, batch and hint told to `failed`.
+ * A read passes through: its gather bounds it and tells its failures, timeouts
+ * included, through the coordinator's observer (RouterMetrics.observer).
+ */
+export function observedReplicas(replicas: ReplicaClient, failed: ReplicaFailed): ReplicaClient {
+  const observe = <T>(call: ReplicaCall, node: string, work: Promise<T>): Promise<T> =>
     work.catch((error: unknown) => {
       const { kind, message } = classify(error);
-      metrics.replicaFailures.inc({ call, kind });
-      const suppressed = throttle.admit(`${node}|${call}|${kind}`);
-      if (suppressed !== undefined)
-        logger.log("warn", "replica_failed", { replica: node, call, kind, message, ...(suppressed > 0 && { suppressed }) });
+      failed(call, node, kind, message);
       throw error;
     });
   return {
-    read: (node: string, key: string) => observe("read", node, replicas.read(node, key)),
+    read: (node: string, key: string) => replicas.read(node, key),
     write: (node: string, key: string, entry: Entry, origin?: WriteOrigin) =>
       observe("write", node, replicas.write(node, key, entry, origin)),
     batch: (node: string, items: readonly BatchItem[]) => observe("batch", node, replicas.batch(node, items)),

@@ -51,8 +51,8 @@ export class NodeClient {
    * second timer per replica would only cost CPU on every read.
    */
   read(node: string, key: string): Promise<ReadReply> {
-    if (this.transport === "fetch") return this.readOverHttp(node, key, UNBOUNDED);
-    return this.call(node, UNBOUNDED, true, (stub) => stub.read(key));
+    if (this.transport === "fetch") return this.readOverHttp(node, key, undefined);
+    return this.call(node, undefined, true, (stub) => stub.read(key));
   }
 
   /** A merge of a versioned entry: writing it twice is writing it once, so it is retried like a read. */
@@ -119,8 +119,13 @@ export class NodeClient {
     return this.readOverHttp(node, key, this.timeouts.admin);
   }
 
-  /** `timeoutMs` UNBOUNDED: the caller bounds the call itself. */
-  private async call<T>(node: string, timeoutMs: number, idempotent: boolean, fn: (stub: NodeApi) => Promise<Refusable<T>>): Promise<T> {
+  /** `timeoutMs` undefined: the caller bounds the call itself. */
+  private async call<T>(
+    node: string,
+    timeoutMs: number | undefined,
+    idempotent: boolean,
+    fn: (stub: NodeApi) => Promise<Refusable<T>>,
+  ): Promise<T> {
     const attempt = async (): Promise<T> => {
       const reply = await fn(this.stub(node));
       if (isRefusal(reply)) throw NodeCallError.refused(node, reply);
@@ -128,7 +133,7 @@ export class NodeClient {
     };
     const once = idempotent ? attempt().catch((error: unknown) => (retryable(error) ? attempt() : Promise.reject(error))) : attempt();
     try {
-      return await (timeoutMs === UNBOUNDED ? once : withTimeout(once, timeoutMs, this.schedule));
+      return await (timeoutMs === undefined ? once : withTimeout(once, timeoutMs, this.schedule));
     } catch (error) {
       throw error instanceof NodeCallError ? error : new NodeCallError(node, classify(error));
     }
@@ -143,7 +148,7 @@ export class NodeClient {
     return this.namespace.getByName(node) as unknown as NodeApi;
   }
 
-  private async readOverHttp(node: string, key: string, timeoutMs: number): Promise<ReadReply> {
+  private async readOverHttp(node: string, key: string, timeoutMs: number | undefined): Promise<ReadReply> {
     const reply = await this.http<ReadReply>(node, timeoutMs, `${NodePaths.read}?key=${encodeURIComponent(key)}`);
     if (reply.entry !== null && !isEntry(reply.entry))
       throw new NodeCallError(node, { kind: "error", message: `${node} returned a malformed entry` });
@@ -159,7 +164,7 @@ export class NodeClient {
   }
 
   /** A call to the node's internal HTTP API; a refusal comes back as `error.refused` (durable/internal-api.ts). */
-  private http<T>(node: string, timeoutMs: number, path: string, payload?: unknown): Promise<T> {
+  private http<T>(node: string, timeoutMs: number | undefined, path: string, payload?: unknown): Promise<T> {
     const init: RequestInit =
       payload === undefined
         ? { method: "GET" }
@@ -174,9 +179,6 @@ export class NodeClient {
     });
   }
 }
-
-/** No timer: for calls whose caller races them against its own deadline. */
-const UNBOUNDED = Number.POSITIVE_INFINITY;
 
 /** The hostname is ignored by the object; it only makes the URL absolute. */
 const ORIGIN = "https://ring-node";

@@ -128,6 +128,24 @@ describe("GET /metrics", () => {
     expect(delta("ringkv_router_read_repairs_sent_total")).toBe(1);
     expect(delta("ringkv_node_read_repairs_received_total", { node: first! })).toBe(1);
   });
+
+  it("counts a replica read that passes the replica timeout as a read timeout (the gather's deadline: the client arms none)", async () => {
+    const key = freshKey("timed-out");
+    expect((await put(key, "v", "?w=all")).status).toBe(200);
+    const [first] = replicasOf(key);
+    const before = await scrape();
+    await setFault(first!, { mode: "slow", delayMs: 1500 });
+    try {
+      // Every replica is needed, so the slow one's timeout fails the read.
+      expect((await get(key, "&r=all")).status).toBe(503);
+    } finally {
+      await setFault(first!, { mode: "up" });
+    }
+    const after = await scrape();
+    const delta = (name: string, labels?: Record<string, string>) => after.total(name, labels) - before.total(name, labels);
+    expect(delta("ringkv_router_replica_failures_total", { call: "read", kind: "timeout" })).toBe(1);
+    expect(delta("ringkv_router_replica_failures_total", { call: "read" })).toBe(1);
+  });
 });
 
 describe("GET /metrics through a crash", () => {

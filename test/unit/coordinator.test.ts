@@ -24,6 +24,8 @@ interface ClusterOptions {
   catchingUp?: string[];
   down?: string[];
   notMember?: string[];
+  /** Replicas whose reads never answer. */
+  hung?: string[];
   readRepairChance?: number;
 }
 
@@ -45,6 +47,7 @@ function cluster(options: ClusterOptions = {}) {
     options.catchingUp?.includes(node) ? { digest: view.digest, catchingUp: true as const } : { digest: view.digest };
   const origins: (string | undefined)[] = [];
   const repaired: number[] = [];
+  const readFailures: [node: string, kind: string][] = [];
   const refuse = (node: string): void => {
     if (options.down?.includes(node)) throw NodeCallError.refused(node, refusal("down", `${node} is down`));
     if (options.notMember?.includes(node)) throw NodeCallError.refused(node, refusal("not_member", `${node} is not a member`));
@@ -52,7 +55,12 @@ function cluster(options: ClusterOptions = {}) {
   const coordinator = new Coordinator({
     membership,
     replicas: {
-      read: async (node) => (refuse(node), reads.push(node), { entry: held.get(node) ?? null, ...flags(node) }),
+      read: async (node) => {
+        refuse(node);
+        reads.push(node);
+        if (options.hung?.includes(node)) return new Promise<never>(() => undefined);
+        return { entry: held.get(node) ?? null, ...flags(node) };
+      },
       write: async (node, _key, entry, origin) => {
         refuse(node);
         writes.push(node);
@@ -71,7 +79,11 @@ function cluster(options: ClusterOptions = {}) {
     replicaTimeoutMs: 100,
     readRepairChance: options.readRepairChance ?? 1,
     catchingUp: new CatchingUpNodes(() => 1_000),
-    observer: { speculated: () => undefined, repaired: (n) => repaired.push(n) },
+    observer: {
+      speculated: () => undefined,
+      repaired: (n) => repaired.push(n),
+      readFailed: (node, kind) => readFailures.push([node, kind]),
+    },
   });
   const replicas = view.ring.preferenceList(KEY) as [string, string, string];
   // The first member past the preference list, clockwise: where a hint for a down replica goes.
@@ -88,14 +100,40 @@ function cluster(options: ClusterOptions = {}) {
     hints,
     origins,
     repaired,
+    readFailures,
     replicas,
     background,
+    timers,
     settleBackground,
     refreshes: () => refreshes,
   };
 }
 
 describe("Coordinator.read", () => {
+  it("times out a replica whose read never answers by the gather's deadline alone, repairs the others and tells the failure", async () => {
+    const [a, b, hung] = cluster().replicas;
+    const stuck = cluster({ hung: [hung] });
+    stuck.held.set(a, value(5, "new"));
+    stuck.held.set(b, value(3, "old"));
+    const { entry, acked } = await stuck.coordinator.read(KEY, 2, (p) => stuck.background.push(p));
+    expect({ entry, acked }).toEqual({ entry: value(5, "new"), acked: 2 });
+    expect(stuck.readFailures).toEqual([]);
+    // The background (read repair) waits for the hung replica until the replica timeout, then finishes.
+    await stuck.timers.advance(100);
+    await stuck.settleBackground();
+    expect(stuck.readFailures).toEqual([[hung, "timeout"]]);
+    expect(stuck.held.get(b)).toEqual(value(5, "new"));
+    expect(stuck.timers.armed()).toEqual([]);
+  });
+
+  it("does not count a replica that answers as catching up as a failed read", async () => {
+    const probe = cluster();
+    const c = cluster({ catchingUp: [probe.replicas[0]] });
+    await c.coordinator.read(KEY, 2, (p) => c.background.push(p));
+    await c.settleBackground();
+    expect(c.readFailures).toEqual([]);
+  });
+
   it("repairs a stale replica and a missing one with the newest entry", async () => {
     const c = cluster();
     const [a, b] = c.replicas;

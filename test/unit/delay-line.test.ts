@@ -1,32 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DelayLine } from "../../shared/delay-line";
 import type { Schedule } from "../../shared/quorum";
+import { manualTimers } from "./support/manual-timers";
 
-/** A manual clock and schedule: `advance` fires due timers in order, counting the timers ever armed. */
+/** The shared manual timers, counting every timer ever armed. */
 function manualTime() {
-  let now = 0;
+  const timers = manualTimers();
   let armed = 0;
-  const timers: { at: number; fn: () => void; live: boolean }[] = [];
-  const schedule: Schedule = (ms, fn) => {
-    armed++;
-    const timer = { at: now + ms, fn, live: true };
-    timers.push(timer);
-    return () => void (timer.live = false);
-  };
-  const advance = async (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const due = timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (due === undefined) break;
-      now = Math.max(now, due.at);
-      due.live = false;
-      due.fn();
-      await Promise.resolve();
-    }
-    now = end;
-    await Promise.resolve();
-  };
-  return { schedule, now: () => now, advance, armed: () => armed };
+  const schedule: Schedule = (ms, fn) => (armed++, timers.schedule(ms, fn));
+  return { schedule, now: timers.now, advance: timers.advance, armed: () => armed };
 }
 
 describe("DelayLine", () => {
@@ -34,7 +16,11 @@ describe("DelayLine", () => {
     const time = manualTime();
     const line = new DelayLine(time.schedule, time.now);
     const left: string[] = [];
-    for (const [name, at] of [["a", 0], ["b", 10], ["c", 10]] as const) {
+    for (const [name, at] of [
+      ["a", 0],
+      ["b", 10],
+      ["c", 10],
+    ] as const) {
       await time.advance(at - time.now());
       void line.wait(100).then(() => left.push(`${name}@${time.now()}`));
     }
@@ -77,5 +63,6 @@ describe("DelayLine", () => {
   it("refuses a negative delay", () => {
     const time = manualTime();
     expect(() => new DelayLine(time.schedule, time.now).wait(-1)).toThrow(/never negative/);
+    expect(() => new DelayLine(time.schedule, time.now).wait(Number.POSITIVE_INFINITY)).toThrow(/finite/);
   });
 });
