@@ -254,6 +254,7 @@ describe("gather with patience for late answers (writes)", () => {
     const { schedule, advance } = manualTimers();
     const slow = deferred<string>();
     const asked: string[] = [];
+    const failures: [string, string][] = [];
     const result = gather({
       nodes: ["slow", "b", "c"],
       required: 3,
@@ -262,6 +263,7 @@ describe("gather with patience for late answers (writes)", () => {
       timeoutMs: 100,
       schedule,
       lateGraceMs: 100,
+      onFailure: (node, kind) => failures.push([node, kind]),
     });
     let outcome: unknown;
     result.then(
@@ -273,10 +275,13 @@ describe("gather with patience for late answers (writes)", () => {
     slow.resolve("applied, late");
     await flush();
     expect(outcome).toEqual(["b", "c", "slow"]);
+    // Replaced at the timeout, but its answer came in the grace: not a failure.
+    expect(failures).toEqual([]);
   });
 
-  it("fails once the grace is over too, naming the timeout", async () => {
+  it("fails once the grace is over too, naming the timeout, and tells the failure once it is final", async () => {
     const { schedule, advance } = manualTimers();
+    const failures: [string, string, string][] = [];
     const result = gather({
       nodes: ["slow", "b"],
       required: 2,
@@ -285,10 +290,13 @@ describe("gather with patience for late answers (writes)", () => {
       timeoutMs: 100,
       schedule,
       lateGraceMs: 50,
+      onFailure: (node, kind, message) => failures.push([node, kind, message]),
     });
     const failed = expect(result).rejects.toMatchObject({ acked: 1, failures: [{ node: "slow", reason: "timed out after 50 ms" }] });
     await advance(100);
+    expect(failures).toEqual([]);
     await advance(50);
     await failed;
+    expect(failures).toEqual([["slow", "timeout", "timed out after 50 ms"]]);
   });
 });
