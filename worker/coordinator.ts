@@ -74,6 +74,11 @@ export interface WriteResult {
 export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps) {}
 
+  /** A replica read's failure, for the observer: made once, not per read. A replica catching up answered; its answer just does not count. */
+  private readonly readFailed = (node: string, kind: FailureKind, message: string): void => {
+    if (kind !== "catching_up") this.deps.observer?.readFailed(node, kind, message);
+  };
+
   /**
    * Asks the first R replicas of the read order (fastest first, suspects last;
    * all N on a read-repair roll), replacing any that fail or time out with the
@@ -108,10 +113,7 @@ export class Coordinator {
       speculateAfterMs: everyReplica ? undefined : latency?.speculateAfterMs(),
       onSpeculate: this.deps.observer && ((replicas) => this.deps.observer?.speculated(replicas)),
       timing: latency?.reads,
-      // A replica catching up answered; its answer just does not count.
-      onFailure: (node, kind, message) => {
-        if (kind !== "catching_up") this.deps.observer?.readFailed(node, kind, message);
-      },
+      onFailure: this.readFailed,
     });
     const entry = newestOf(replies.map((r) => r.value));
     if (entry !== undefined) clock.observe(entry.version);

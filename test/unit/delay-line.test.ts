@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DelayLine } from "../../shared/delay-line";
-import type { Schedule } from "../../shared/quorum";
 import { manualTimers } from "./support/manual-timers";
-
-/** The shared manual timers, counting every timer ever armed. */
-function manualTime() {
-  const timers = manualTimers();
-  let armed = 0;
-  const schedule: Schedule = (ms, fn) => (armed++, timers.schedule(ms, fn));
-  return { schedule, now: timers.now, advance: timers.advance, armed: () => armed };
-}
 
 describe("DelayLine", () => {
   it("releases each caller once its delay has passed, with one timer armed at a time", async () => {
-    const time = manualTime();
+    const time = manualTimers();
     const line = new DelayLine(time.schedule, time.now);
     const left: string[] = [];
     for (const [name, at] of [
@@ -34,11 +25,11 @@ describe("DelayLine", () => {
     expect(left).toEqual(["a@100", "b@110", "c@110"]);
     expect(line.length).toBe(0);
     // One timer for a, one for b and c together: not one per caller.
-    expect(time.armed()).toBe(2);
+    expect(time.scheduled()).toBe(2);
   });
 
   it("keeps arrival order: a shorter delay after a longer one waits for it, so no caller waits less than its delay", async () => {
-    const time = manualTime();
+    const time = manualTimers();
     const line = new DelayLine(time.schedule, time.now);
     const left: string[] = [];
     void line.wait(100).then(() => left.push(`long@${time.now()}`));
@@ -50,18 +41,18 @@ describe("DelayLine", () => {
   });
 
   it("arms nothing while empty, and starts again for a caller after it emptied", async () => {
-    const time = manualTime();
+    const time = manualTimers();
     const line = new DelayLine(time.schedule, time.now);
-    expect(time.armed()).toBe(0);
+    expect(time.scheduled()).toBe(0);
     await Promise.all([line.wait(5), time.advance(5)]);
     const later = line.wait(0);
     await time.advance(0);
     await expect(later).resolves.toBeUndefined();
-    expect(time.armed()).toBe(2);
+    expect(time.scheduled()).toBe(2);
   });
 
   it("refuses a negative delay", () => {
-    const time = manualTime();
+    const time = manualTimers();
     expect(() => new DelayLine(time.schedule, time.now).wait(-1)).toThrow(/never negative/);
     expect(() => new DelayLine(time.schedule, time.now).wait(Number.POSITIVE_INFINITY)).toThrow(/finite/);
   });

@@ -20,7 +20,9 @@ export function manualTimers() {
   };
   /** Durations of the timers still armed. */
   const armed = () => timers.filter((t) => !t.cancelled).map((t) => t.ms);
-  return { schedule, advance, armed, now: () => now };
+  /** How many timers were ever armed, fired or cancelled or not. */
+  const scheduled = () => timers.length;
+  return { schedule, advance, armed, scheduled, now: () => now };
 }
 
 /** Lets every settled promise's callbacks run. */
