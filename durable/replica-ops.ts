@@ -1,4 +1,3 @@
-import type { Entry } from "../shared/entry";
 import { pageOf } from "../shared/catch-up";
 import { nodePage } from "../shared/listing";
 import type { Refusable, Refusal, WriteOrigin } from "../shared/node-api";
@@ -147,9 +146,14 @@ export class ReplicaOps {
     });
   }
 
-  hint(target: string, key: string, entry: Entry): HintReply {
-    const room = this.deps.maxNodeBytes - this.deps.store.databaseSize;
-    return { held: this.deps.hints.add(target, key, entry, room), digest: this.deps.flags().digest };
+  /** The writes in one storage transaction (the call's): each kept while the node has room for it. */
+  hint(target: string, writes: readonly KeyedEntry[]): HintReply {
+    let held = 0;
+    for (const { key, entry } of writes) {
+      const room = this.deps.maxNodeBytes - this.deps.store.databaseSize;
+      if (this.deps.hints.add(target, key, entry, room)) held++;
+    }
+    return { held, digest: this.deps.flags().digest };
   }
 
   catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): CatchUpReply {

@@ -29,6 +29,7 @@ import type {
 import { checkBatchItems } from "./batch";
 import { CatchUpRun } from "./catch-up";
 import { HintStore } from "./hints";
+import { checkHintWrites } from "./hint-writes";
 import { HintHandover } from "./hint-handover";
 import { FaultSwitch } from "./fault-switch";
 import { serveInternalApi } from "./internal-api";
@@ -207,13 +208,12 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     return refused ?? this.replica.applyEntries(entries, from !== undefined);
   }
 
-  /** Keeps a write for `target`, a home replica of `key` that is down (see durable/hints.ts). */
-  async hint(target: string, key: string, entry: Entry): Promise<Refusable<HintReply>> {
-    requireKey(key);
+  /** Keeps writes for `target`, a home replica of their keys that is down (see durable/hints.ts). */
+  async hint(target: string, writes: readonly KeyedEntry[]): Promise<Refusable<HintReply>> {
     requireKey(target);
-    if (!isEntry(entry)) throw new TypeError("hint: malformed entry");
     if (target === this.name) throw new TypeError("hint: a node does not hold hints for itself");
-    return (await this.admitData()) ?? this.replica.hint(target, key, entry);
+    checkHintWrites(writes);
+    return (await this.admitData()) ?? this.replica.hint(target, writes);
   }
 
   /** A page of what `target`, catching up, should have from this node (see shared/catch-up.ts). */

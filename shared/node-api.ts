@@ -83,8 +83,8 @@ export interface NodeApi {
   batch(items: readonly BatchItem[]): Promise<Refusable<BatchReply>>;
   /** This node's keys after `after` with `prefix`, until `limit` live ones (a page of a listing). */
   list(prefix: string, after: string, limit: number): Promise<Refusable<ListReply>>;
-  /** Keeps a write for `target`, a home replica that is down, and hands it over when it is back. */
-  hint(target: string, key: string, entry: Entry): Promise<Refusable<HintReply>>;
+  /** Keeps writes for `target`, a home replica that is down, and hands them over when it is back (at most MAX_HINT_WRITES). */
+  hint(target: string, writes: readonly KeyedEntry[]): Promise<Refusable<HintReply>>;
   /** Bulk apply, from anti-entropy and handoff; `from` is the sending node, if any. */
   applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>>;
   // ---- peers ---------------------------------------------------------------

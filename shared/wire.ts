@@ -34,10 +34,14 @@ export interface WriteReply {
   readonly catchingUp?: true;
 }
 
-/** A write kept for a replica that is down, to be handed to it when it is back (see durable/hints.ts). */
+/** Writes kept for a replica that is down, to be handed to it when it is back (see durable/hints.ts). */
 export interface HintReply {
-  /** False when the holder refused it for lack of room; the replica's catch-up brings the write instead. */
-  readonly held: boolean;
+  /**
+   * How many of the call's writes the holder keeps (a newer one already held
+   * counts as kept). Fewer than sent when it ran out of room; the replica's
+   * catch-up brings the others instead.
+   */
+  readonly held: number;
   readonly digest: string;
 }
 
@@ -189,6 +193,9 @@ export interface ListReply {
 
 /** Operations in one client batch, so in one node's share at most. */
 export const MAX_BATCH_OPS = 100;
+
+/** Writes in one hint call: a batch's writes for one replica and holder at most. */
+export const MAX_HINT_WRITES = MAX_BATCH_OPS;
 
 /** Internal HTTP API paths of a node. Reachable only through its object stub. */
 export const NodePaths = {

@@ -6,7 +6,7 @@ import { QuorumError, withTimeout } from "../shared/quorum";
 import type { HybridClock, Version } from "../shared/version";
 import type { BatchItem, BatchItemReply } from "../shared/wire";
 import type { Background, CoordinatorDeps } from "./coordinator";
-import { Hints } from "./write-hints";
+import { Hints, holdAll } from "./write-hints";
 
 /** One operation of a client batch, validated. */
 export type BatchOp =
@@ -33,8 +33,8 @@ export type BatchOutcome =
  * it (held dead, refused while down, the node client's own timeout: see
  * `worthHinting`) is also handed to a fallback holder as a hint, in the
  * background, as a single write is (worker/write-hints.ts); a hint is never an
- * acknowledgement. At most one hint call per write and failed replica: a batch
- * of MAX_BATCH_OPS (100) with two home replicas down makes at most 200.
+ * acknowledgement. The writes for one failed replica go in one hint call per
+ * fallback holder, so a batch's hints cost a few calls, not one per write.
  *
  * Not atomic: an operation's effects are not undone when another fails.
  */
@@ -56,13 +56,15 @@ export async function coordinateBatch(
   // Per write, made only when one of its replicas needs a hint: most batches never do.
   const hints = new Map<number, Hints>();
   const hintWrites = (node: string, opIndices: readonly number[]) =>
-    Promise.all(
-      opIndices.map((op) => {
+    holdAll(
+      replicas,
+      node,
+      opIndices.flatMap((op) => {
         const item = items[op]!;
-        if (item.op !== "write") return undefined;
+        if (item.op !== "write") return [];
         let forOp = hints.get(op);
         if (forOp === undefined) hints.set(op, (forOp = new Hints(view, item.key, item.entry, replicas)));
-        return forOp.hold(node);
+        return [forOp];
       }),
     );
   const calls = [...shareByNode(items, owners)].map(async ([node, share]) => {

@@ -1,7 +1,7 @@
 import { newestOf, supersedes, type Entry } from "../shared/entry";
 import { classify, NodeCallError, worthHinting, type FailureKind } from "../shared/failure";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
-import type { BatchItem, BatchReply } from "../shared/wire";
+import type { BatchItem, BatchReply, KeyedEntry } from "../shared/wire";
 import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import { coordinateBatch, type BatchOp, type BatchOutcome } from "./batch-coordinator";
 import type { MembershipSource } from "./membership";
@@ -19,8 +19,8 @@ export interface ReplicaClient {
   write(node: string, key: string, entry: Entry, origin?: WriteOrigin): Promise<WriteReply>;
   /** One node's share of a client batch, in one call. */
   batch(node: string, items: readonly BatchItem[]): Promise<BatchReply>;
-  /** Asks `holder` to keep a write for `target`, a home replica that is down, until it is back. */
-  hint(holder: string, target: string, key: string, entry: Entry): Promise<HintReply>;
+  /** Asks `holder` to keep writes for `target`, a home replica that is down, until it is back. */
+  hint(holder: string, target: string, writes: readonly KeyedEntry[]): Promise<HintReply>;
 }
 
 export interface CoordinatorDeps {

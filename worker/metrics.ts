@@ -3,7 +3,7 @@ import { classify, type FailureKind } from "../shared/failure";
 import type { Logger, LogThrottle } from "../shared/log";
 import { LATENCY_BUCKETS, Registry, withLabels, type MetricFamily } from "../shared/metrics";
 import type { WriteOrigin } from "../shared/node-api";
-import type { BatchItem } from "../shared/wire";
+import type { BatchItem, KeyedEntry } from "../shared/wire";
 import type { CoordinatorObserver, ReplicaClient } from "./coordinator";
 
 /**
@@ -98,7 +98,7 @@ export function observedReplicas(replicas: ReplicaClient, failed: ReplicaFailed)
     write: (node: string, key: string, entry: Entry, origin?: WriteOrigin) =>
       observe("write", node, replicas.write(node, key, entry, origin)),
     batch: (node: string, items: readonly BatchItem[]) => observe("batch", node, replicas.batch(node, items)),
-    hint: (holder: string, target: string, key: string, entry: Entry) => observe("hint", holder, replicas.hint(holder, target, key, entry)),
+    hint: (holder: string, target: string, writes: readonly KeyedEntry[]) => observe("hint", holder, replicas.hint(holder, target, writes)),
   };
 }
 

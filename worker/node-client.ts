@@ -10,6 +10,7 @@ import {
   type BatchReply,
   type FaultRequest,
   type HintReply,
+  type KeyedEntry,
   type LeaveResult,
   type ListReply,
   type MembershipReply,
@@ -61,9 +62,9 @@ export class NodeClient {
     return this.call(node, this.timeouts.data, true, (stub) => stub.write(key, entry, origin));
   }
 
-  /** Asks `holder` to keep `entry` for `target` until it is back; a merge, so retried like a write. */
-  hint(holder: string, target: string, key: string, entry: Entry): Promise<HintReply> {
-    return this.call(holder, this.timeouts.data, true, (stub) => stub.hint(target, key, entry));
+  /** Asks `holder` to keep `writes` for `target` until it is back; merges, so retried like a write. */
+  hint(holder: string, target: string, writes: readonly KeyedEntry[]): Promise<HintReply> {
+    return this.call(holder, this.timeouts.data, true, (stub) => stub.hint(target, writes));
   }
 
   /** One node's share of a client batch, in one call. Not retried: its writes are, but its reads need not be. */

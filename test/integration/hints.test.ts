@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { HintStore } from "../../durable/hints";
 import type { Entry } from "../../shared/entry";
+import { accepted } from "./helpers";
 
 const at = (wall: number, text = "v"): Entry => ({
   kind: "value",
@@ -60,4 +61,19 @@ describe("HintStore", () => {
       expect(hints.page("node-2", "", 10)).toEqual([]);
       expect(hints.byTarget().size).toBe(0);
     }));
+});
+
+describe("a node's hint call", () => {
+  const node = () => env.RING_NODE.getByName("node-1");
+  const heldFor = async (target: string) => (await node().stats()).hints.byReplica[target]?.entries ?? 0;
+
+  it("keeps every write of one call for the replica it names", async () => {
+    const before = await heldFor("node-2");
+    const writes = ["call-a", "call-b", "call-c"].map((key, i) => ({ key, entry: at(10 + i) }));
+    expect(accepted(await node().hint("node-2", writes)).held).toBe(3);
+    expect(await heldFor("node-2")).toBe(before + 3);
+    // The same writes again: already held, so kept, and nothing more stored.
+    expect(accepted(await node().hint("node-2", writes)).held).toBe(3);
+    expect(await heldFor("node-2")).toBe(before + 3);
+  });
 });

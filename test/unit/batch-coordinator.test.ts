@@ -3,7 +3,7 @@ import { NodeCallError } from "../../shared/failure";
 import { refusal } from "../../shared/node-api";
 import type { MemberStatus } from "../../shared/swim";
 import { HybridClock } from "../../shared/version";
-import type { BatchItem, BatchReply } from "../../shared/wire";
+import type { BatchItem, BatchReply, KeyedEntry } from "../../shared/wire";
 import { coordinateBatch, type BatchOp } from "../../worker/batch-coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
 import { deferred, flush, manualTimers } from "./support/manual-timers";
@@ -28,6 +28,8 @@ function cluster(options: Options = {}) {
   const view = buildView(members, { virtualNodes: 8, replicas: 3 }, undefined, NAMES);
   const membership: MembershipSource = { view: async () => view, observe: () => undefined };
   const hints: { holder: string; target: string; key: string }[] = [];
+  /** Hint calls made: one per holder and failed replica, each with the writes it carries. */
+  const hintCalls: { holder: string; target: string; keys: string[] }[] = [];
   const called: string[] = [];
   const timers = manualTimers();
   const pending = new Map<string, ReturnType<typeof deferred<BatchReply>>>();
@@ -50,9 +52,10 @@ function cluster(options: Options = {}) {
         pending.set(node, later);
         return later.promise.then(() => reply);
       },
-      hint: (holder: string, target: string, key: string) => {
-        hints.push({ holder, target, key });
-        return options.hintsHang ? new Promise<never>(() => undefined) : Promise.resolve({ held: true, digest: view.digest });
+      hint: (holder: string, target: string, writes: readonly KeyedEntry[]) => {
+        for (const { key } of writes) hints.push({ holder, target, key });
+        hintCalls.push({ holder, target, keys: writes.map((w) => w.key) });
+        return options.hintsHang ? new Promise<never>(() => undefined) : Promise.resolve({ held: writes.length, digest: view.digest });
       },
     },
     clock: new HybridClock("router", () => 1_000),
@@ -69,7 +72,7 @@ function cluster(options: Options = {}) {
     await Promise.all(background);
     return outcomes;
   };
-  return { view, hints, called, timers, pending, background, start, run, homes: (key: string) => view.ring.preferenceList(key) };
+  return { view, hints, hintCalls, called, timers, pending, background, start, run, homes: (key: string) => view.ring.preferenceList(key) };
 }
 
 /** Keys with `node` among their home replicas, and keys without it. */
@@ -132,6 +135,18 @@ describe("coordinateBatch: hints", () => {
     await c.run([{ op: "put", key, value: '"v"' }]);
     expect(c.hints.map((h) => h.target).sort()).toEqual(["a", "b"]);
     expect(new Set(c.hints.map((h) => h.holder)).size).toBe(2);
+  });
+
+  it("sends a dead replica's writes in one hint call per holder, not one per write", async () => {
+    const c = cluster({ dead: ["a"] });
+    const { homed } = keysFor(c, "a", 40);
+    await c.run(homed.map((key) => ({ op: "put", key, value: '"v"' })));
+    expect(c.hints.map((h) => h.key).sort()).toEqual([...homed].sort());
+    const holders = new Set(c.hints.map((h) => h.holder));
+    // With 5 members, a write for `a` falls back to one of the 2 nodes off its preference list: at most 4 holders.
+    expect(c.hintCalls).toHaveLength(holders.size);
+    expect(c.hintCalls.length).toBeLessThanOrEqual(4);
+    expect(c.hintCalls.every((call) => call.target === "a")).toBe(true);
   });
 
   it("answers without waiting for its hints", async () => {

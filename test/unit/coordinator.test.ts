@@ -71,7 +71,7 @@ function cluster(options: ClusterOptions = {}) {
         return { applied, version: held.get(node)!.version, ...flags(node) };
       },
       batch: () => Promise.reject(new Error("batches are specified in test/integration/data-path/batch.test.ts")),
-      hint: async (holder, target) => (hints.push([holder, target]), { held: true, digest: view.digest }),
+      hint: async (holder, target) => (hints.push([holder, target]), { held: 1, digest: view.digest }),
     },
     clock: new HybridClock("router", () => 1_000),
     schedule: timers.schedule,
