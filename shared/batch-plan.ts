@@ -40,7 +40,7 @@ export interface OpTally<T> {
 }
 
 /**
- * Counts the answers of every operation of a batch. `settled` resolves once
+ * Counts the answers of every operation of a batch. `decided` resolves once
  * every operation is decided: a slow node holds only the operations that still
  * need it.
  */

@@ -3,7 +3,7 @@ import { isRefusalCode } from "../shared/node-api";
 import { BatchTally, shareByNode, type OpTally } from "../shared/batch-plan";
 import { newestOf, type Entry } from "../shared/entry";
 import { QuorumError, withTimeout } from "../shared/quorum";
-import type { HybridClock, Version } from "../shared/version";
+import { compareVersions, type HybridClock, type Version } from "../shared/version";
 import type { BatchItem, BatchItemReply } from "../shared/wire";
 import type { Background, CoordinatorDeps } from "./coordinator";
 import { Hints, holdAll } from "./write-hints";
@@ -36,6 +36,16 @@ export type BatchOutcome =
  * acknowledgement. The writes for one failed replica go in one hint call per
  * fallback holder, so a batch's hints cost a few calls, not one per write.
  *
+ * As a single write (worker/coordinator.ts), a write a replica says is
+ * superseded (it holds a newer version, stamped by a coordinator whose clock
+ * runs ahead) is stamped again and sent once more, and an operation that missed
+ * its quorum because a replica is no longer a member is run once more on a
+ * fresh view. Such a second run takes every operation of the batch on the
+ * affected keys, in batch order, so several operations on one key still apply
+ * in the order given. And as a single write's, a share holding writes waits
+ * past the replica timeout for a replica slowed by overload
+ * (`WRITE_PATIENCE` timeouts in all), which usually applies them.
+ *
  * Not atomic: an operation's effects are not undone when another fails.
  */
 export async function coordinateBatch(
@@ -44,6 +54,37 @@ export async function coordinateBatch(
   levels: { readonly r: number; readonly w: number },
   background: Background,
 ): Promise<BatchOutcome[]> {
+  const first = await attempt(deps, ops, levels, background);
+  const again = new Set(first.flatMap((o, i) => (o.retry === undefined ? [] : [ops[i]!.key])));
+  if (again.size === 0) return first.map((o) => o.outcome);
+  if (first.some((o) => o.retry === "not_member")) await deps.membership.view({ fresh: true });
+  const rerun = ops.flatMap((op, i) => (again.has(op.key) ? [i] : []));
+  const second = await attempt(
+    deps,
+    rerun.map((i) => ops[i]!),
+    levels,
+    background,
+  );
+  const outcomes = first.map((o) => o.outcome);
+  rerun.forEach((i, j) => (outcomes[i] = second[j]!.outcome));
+  return outcomes;
+}
+
+/** A single write's patience: its replica timeout, then twice that again for a late answer (lateGraceMs). */
+const WRITE_PATIENCE = 3;
+
+/** An operation's outcome, and why it should be run once more, if it should. */
+interface Attempted {
+  readonly outcome: BatchOutcome;
+  readonly retry?: "superseded" | "not_member" | undefined;
+}
+
+async function attempt(
+  deps: CoordinatorDeps,
+  ops: readonly BatchOp[],
+  levels: { readonly r: number; readonly w: number },
+  background: Background,
+): Promise<Attempted[]> {
   const { membership, replicas, clock } = deps;
   const view = await membership.view();
   const items: BatchItem[] = ops.map((op) => toItem(op, () => clock.next()));
@@ -75,8 +116,9 @@ export async function coordinateBatch(
       return;
     }
     const call = replicas.batch(node, share.items);
+    const patience = share.items.some((item) => item.op === "write") ? WRITE_PATIENCE : 1;
     try {
-      const reply = await withTimeout(call, deps.replicaTimeoutMs, deps.schedule);
+      const reply = await withTimeout(call, patience * deps.replicaTimeoutMs, deps.schedule);
       membership.observe(reply.digest);
       deps.catchingUp?.heard(node, reply.catchingUp === true);
       const refused: number[] = [];
@@ -109,7 +151,20 @@ export async function coordinateBatch(
   });
   background(Promise.allSettled(calls));
   await tally.decided;
-  return ops.map((op, i) => outcome(op, items[i]!, tally.ops[i]!, owners[i]!.length, clock));
+  return ops.map((op, i) => ({
+    outcome: outcome(op, items[i]!, tally.ops[i]!, owners[i]!.length, clock),
+    retry: retryOf(items[i]!, tally.ops[i]!),
+  }));
+}
+
+/** Why an operation should run once more: a replica holds a newer version than its write, or one is no longer a member. */
+function retryOf(item: BatchItem, tally: OpTally<BatchItemReply>): Attempted["retry"] {
+  if (tally.decided?.ok === false) return tally.failures.some((f) => f.kind === "not_member") ? "not_member" : undefined;
+  if (item.op !== "write") return undefined;
+  const newer = tally.replies.some(
+    (r) => "applied" in r.value && !r.value.applied && compareVersions(r.value.version, item.entry.version) > 0,
+  );
+  return newer ? "superseded" : undefined;
 }
 
 function toItem(op: BatchOp, next: () => Version): BatchItem {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ROUTER_CONCURRENCY } from "../../worker/overload";
-import { allUp, config, freshKey, get, put, replicaCopy, replicasOf, setFault } from "./helpers";
+import { allUp, api, config, freshKey, get, put, replicaCopy, replicasOf, setFault } from "./helpers";
 
 /** Overload is not failure: a replica held slow, and more requests than the router works on at once. */
 afterEach(allUp);
@@ -13,6 +13,19 @@ describe("a replica held slow past the replica timeout", () => {
     const response = await put(key, "applied everywhere", "?w=all");
     expect(response.status, await response.clone().text()).toBe(200);
     expect(await response.json()).toMatchObject({ acked: 3, required: 3 });
+    expect(await replicaCopy(slow, key)).toMatchObject({ present: true, value: "applied everywhere" });
+  });
+
+  it("acknowledges a batch's write every replica applied, as it does a single write", async () => {
+    const key = freshKey("late-batch");
+    const slow = replicasOf(key)[2]!;
+    await setFault(slow, { mode: "slow", delayMs: 1500 });
+    const response = await api("/s/batch?w=all", {
+      method: "POST",
+      body: JSON.stringify({ ops: [{ op: "put", key, value: "applied everywhere" }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ results: [{ status: 200, body: { acked: 3, required: 3 } }] });
     expect(await replicaCopy(slow, key)).toMatchObject({ present: true, value: "applied everywhere" });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { NodeCallError } from "../../shared/failure";
 import { refusal } from "../../shared/node-api";
 import type { MemberStatus } from "../../shared/swim";
-import { HybridClock } from "../../shared/version";
+import { compareVersions, HybridClock, type Version } from "../../shared/version";
 import type { BatchItem, BatchReply, KeyedEntry } from "../../shared/wire";
 import { coordinateBatch, type BatchOp } from "../../worker/batch-coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
@@ -19,14 +19,28 @@ interface Options {
   readonly slow?: readonly string[];
   /** Hint calls that never settle. */
   readonly hintsHang?: boolean;
+  /** Nodes that, on their first batch call, answer each write as superseded: they hold a newer version. */
+  readonly newer?: readonly string[];
 }
+
+/** The version a `newer` node says it holds: stamped by a coordinator whose clock ran far ahead. */
+const AHEAD = { wall: 9_000_000, logical: 0, writer: "ahead" };
 
 const NAMES = ["a", "b", "c", "d", "e"];
 
 function cluster(options: Options = {}) {
   const members: MemberStatus[] = NAMES.map((name) => ({ name, state: options.dead?.includes(name) ? "dead" : "alive", incarnation: 0 }));
   const view = buildView(members, { virtualNodes: 8, replicas: 3 }, undefined, NAMES);
-  const membership: MembershipSource = { view: async () => view, observe: () => undefined };
+  const freshViews: number[] = [];
+  const membership: MembershipSource = {
+    view: async (options) => {
+      if (options?.fresh === true) freshViews.push(1);
+      return view;
+    },
+    observe: () => undefined,
+  };
+  /** Every item each node was sent, call by call. */
+  const sent: { node: string; items: readonly BatchItem[] }[] = [];
   const hints: { holder: string; target: string; key: string }[] = [];
   /** Hint calls made: one per holder and failed replica, each with the writes it carries. */
   const hintCalls: { holder: string; target: string; keys: string[] }[] = [];
@@ -39,12 +53,17 @@ function cluster(options: Options = {}) {
       read: () => Promise.reject(new Error("not used")),
       write: () => Promise.reject(new Error("not used")),
       batch: async (node: string, items: readonly BatchItem[]) => {
+        const first = !called.includes(node);
         called.push(node);
+        sent.push({ node, items });
         if (options.down?.includes(node)) throw NodeCallError.refused(node, refusal("down", `${node} is down`));
         if (options.notMember?.includes(node)) throw NodeCallError.refused(node, refusal("not_member", `${node} is not a member`));
-        const version = { wall: 1, logical: 0, writer: "r" };
+        const ahead = first && options.newer?.includes(node) === true;
         const reply: BatchReply = {
-          results: items.map((item) => (item.op === "read" ? { entry: null } : { applied: true, version })),
+          results: items.map((item) => {
+            if (item.op === "read") return { entry: null };
+            return ahead ? { applied: false, version: AHEAD } : { applied: true, version: item.entry.version };
+          }),
           digest: view.digest,
         };
         if (!options.slow?.includes(node)) return reply;
@@ -72,7 +91,20 @@ function cluster(options: Options = {}) {
     await Promise.all(background);
     return outcomes;
   };
-  return { view, hints, hintCalls, called, timers, pending, background, start, run, homes: (key: string) => view.ring.preferenceList(key) };
+  return {
+    view,
+    freshViews,
+    sent,
+    hints,
+    hintCalls,
+    called,
+    timers,
+    pending,
+    background,
+    start,
+    run,
+    homes: (key: string) => view.ring.preferenceList(key),
+  };
 }
 
 /** Keys with `node` among their home replicas, and keys without it. */
@@ -178,5 +210,65 @@ describe("coordinateBatch: hints", () => {
     failing.reject(new NodeCallError("d", { kind: "timeout", message: "timed out after 300 ms" }));
     await Promise.all(c.background);
     expect(c.hints.map((h) => [h.key, h.target])).toEqual([[lost, "d"]]);
+  });
+});
+
+describe("coordinateBatch: a second run, as a single write's", () => {
+  it("stamps a write a replica says is superseded again, newer than what it holds, and sends it once more", async () => {
+    const c = cluster({ newer: ["a"] });
+    const { homed } = keysFor(c, "a", 1);
+    const key = homed[0]!;
+    const [outcome] = await c.run([{ op: "delete", key }]);
+    // Answered with the second stamp, which the replicas applied: not a 200 for a delete that lost to a newer value.
+    expect(outcome).toMatchObject({ op: "delete", acked: 2 });
+    expect(compareVersions((outcome as { version: Version }).version, AHEAD)).toBeGreaterThan(0);
+    expect(c.sent.filter((s) => s.node === "a")).toHaveLength(2);
+  });
+
+  it("runs every operation on an affected key again, in batch order, and leaves the other keys' alone", async () => {
+    const c = cluster({ newer: ["a"] });
+    const { homed, other } = keysFor(c, "a", 1);
+    const [key, untouched] = [homed[0]!, other[0]!];
+    const outcomes = await c.run([
+      { op: "put", key, value: '"1"' },
+      { op: "put", key: untouched, value: '"x"' },
+      { op: "put", key, value: '"2"' },
+    ]);
+    const versions = outcomes.map((o) => (o as { version: Version }).version);
+    expect(compareVersions(versions[2]!, versions[0]!)).toBeGreaterThan(0);
+    expect(compareVersions(versions[0]!, AHEAD)).toBeGreaterThan(0);
+    const second = c.sent.filter((s) => s.node === "a")[1]!;
+    expect(second.items.map((i) => i.key)).toEqual([key, key]);
+    // The untouched key was sent once to each of its replicas.
+    expect(c.sent.filter((s) => s.items.some((i) => i.key === untouched))).toHaveLength(3);
+  });
+
+  it("runs an operation that missed its quorum for a node no longer a member once more, on a fresh view", async () => {
+    const c = cluster({ notMember: ["c"], down: ["d"] });
+    const key = Array.from({ length: 200 }, (_, i) => `key-${i}`).find((k) => ["c", "d"].every((n) => c.homes(k).includes(n)))!;
+    const [outcome] = await c.run([{ op: "put", key, value: '"v"' }]);
+    expect(c.freshViews).toHaveLength(1);
+    expect(c.sent.filter((s) => s.node === "c")).toHaveLength(2);
+    // The fake's view never changes, so the second run misses its quorum too, and says so.
+    expect(outcome).toHaveProperty("error");
+  });
+
+  it("waits past the replica timeout for a slow replica's writes, as a single write does, but not for ever", async () => {
+    const c = cluster({ down: ["b"], slow: ["d"] });
+    const key = Array.from({ length: 200 }, (_, i) => `key-${i}`).find((k) => ["b", "d"].every((n) => c.homes(k).includes(n)))!;
+    const answer = c.start([{ op: "put", key, value: '"v"' }]);
+    let done = false;
+    void answer.then(() => (done = true));
+    await flush();
+    await c.timers.advance(250);
+    expect(done).toBe(false);
+    c.pending.get("d")!.resolve(undefined as never);
+    expect(await answer).toEqual([expect.objectContaining({ op: "put", acked: 2 })]);
+
+    const stuck = cluster({ down: ["b"], slow: ["d"] });
+    const late = stuck.start([{ op: "put", key, value: '"v"' }]);
+    await flush();
+    await stuck.timers.advance(300);
+    expect((await late)[0]).toHaveProperty("error");
   });
 });
