@@ -143,7 +143,8 @@ export class RingKVClient {
   /** One page of the keys with `prefix` (`GET /s/keys`), in UTF-8 byte order; pass its `cursor` for the next. Retried like a read. */
   async list(options: ListOptions = {}): Promise<ListPage> {
     const params = new URLSearchParams();
-    if (options.prefix !== undefined) params.set("prefix", options.prefix);
+    // URLSearchParams would send a lone surrogate as U+FFFD: another prefix.
+    if (options.prefix !== undefined) params.set("prefix", wellFormed(options.prefix, "prefix", "invalid_prefix"));
     if (options.limit !== undefined) params.set("limit", String(options.limit));
     if (options.cursor !== undefined) params.set("cursor", options.cursor);
     if (options.values !== undefined) params.set("values", String(options.values));
@@ -154,7 +155,7 @@ export class RingKVClient {
 
   private query(key: string, name: "r" | "w", level: ConsistencyLevel | undefined): string {
     const extra = level === undefined ? "" : `&${name}=${encodeURIComponent(String(level))}`;
-    return `?key=${encodeURIComponent(key)}${extra}`;
+    return `?key=${encodeURIComponent(wellFormed(key, "key", "invalid_key"))}${extra}`;
   }
 
   /** Runs `attempt`, retrying 503s and missing answers with capped, jittered backoff. */
@@ -197,4 +198,10 @@ export class RingKVClient {
     if (!response.ok) throw RingKVError.fromBody(response.status, parsed);
     return parsed as T;
   }
+}
+
+/** `text` if it is valid Unicode; a lone surrogate (which no URL can carry) is ringkv's 400, thrown as a RingKVError, as the server would answer a body holding it. */
+function wellFormed(text: string, what: string, code: string): string {
+  if (typeof text !== "string" || !/\p{Surrogate}/u.test(text)) return text;
+  throw new RingKVError(400, code, `${what} is not valid Unicode (it has a lone surrogate)`);
 }

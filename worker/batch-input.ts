@@ -3,7 +3,7 @@ import { MAX_BATCH_OPS } from "../shared/wire";
 import type { Limits } from "../shared/config";
 import type { BatchOp } from "./batch-coordinator";
 import { badRequest, HttpError } from "./http";
-import { checkKey, INEXACT, inexactNumber, parseJsonMarking, writeFromFields, writeFromValue } from "./request";
+import { checkKey, INEXACT, inexactNumber, onlyFields, parseJsonMarking, WRITE_FIELDS, writeFromFields, writeFromValue } from "./request";
 
 /**
  * The operations of a batch, checked as their single requests would be, from
@@ -19,9 +19,11 @@ export function batchFromText(text: string, limits: Limits, nowMs: number): Batc
   if (typeof body !== "object" || body === null || !Array.isArray(ops)) {
     throw badRequest('body must be {"ops": [...]}', "invalid_batch");
   }
+  // ?r= and ?w= are the batch's levels; in the body they would be dropped.
+  onlyFields(body, ["ops"], "a batch body");
   return checkOps(ops, (op) => {
     if (inexact !== undefined && holds(op, INEXACT)) throw inexactNumber(inexact);
-    return parseOp(op, (fields) => writeFromFields(fields, limits, nowMs), limits);
+    return parseOp(op, (fields) => writeFromFields(fields, limits, nowMs, ["op", ...WRITE_FIELDS]), limits);
   });
 }
 
@@ -39,6 +41,7 @@ export function batchFromValues(ops: unknown, limits: Limits, nowMs: number): Ba
           // HTTP's message, so that both say the same.
           if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
           if ("expires_at" in fields) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
+          onlyFields(fields, ["op", "key", "value", "ttl", "expiresAt"], "a put");
           return writeFromValue(fields.key, fields.value, limits, { ttl: fields.ttl, expiresAt: fields.expiresAt }, nowMs);
         },
         limits,
@@ -84,9 +87,9 @@ function parseOp(op: unknown, write: (fields: Record<string, unknown>) => Return
   const fields = op as Record<string, unknown>;
   switch (fields.op) {
     case "get":
-      return { op: "get", key: checkKey(fields.key, limits) };
     case "delete":
-      return { op: "delete", key: checkKey(fields.key, limits) };
+      onlyFields(fields, ["op", "key"], `a ${fields.op}`);
+      return { op: fields.op, key: checkKey(fields.key, limits) };
     case "put":
       return { op: "put", ...write(fields) };
     default:

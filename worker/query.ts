@@ -12,9 +12,14 @@ export function strictQuery(request: IRequest): void {
   request.query = parseQuery(new URL(request.url).search);
 }
 
-/** `?a=1&b=2` to `{a: "1", b: "2"}`; a parameter given twice or badly encoded is a 400. */
-export function parseQuery(search: string): Record<string, string> {
+/**
+ * `?a=1&b=2` (or a form body, `a=1&b=2`) to `{a: "1", b: "2"}`; a parameter
+ * given twice or badly encoded is a 400, with the code `codes` gives its name
+ * (`invalid_query` for a name it does not list).
+ */
+export function parseQuery(search: string, codes: Readonly<Record<string, string>> = QUERY_CODES): Record<string, string> {
   const query: Record<string, string> = Object.create(null) as Record<string, string>;
+  const codeFor = (name: string) => (Object.hasOwn(codes, name) ? codes[name]! : "invalid_query");
   for (const part of search.replace(/^\?/, "").split("&")) {
     if (part === "") continue;
     const equals = part.indexOf("=");
@@ -27,11 +32,7 @@ export function parseQuery(search: string): Record<string, string> {
 }
 
 /** Each parameter's errors keep the code its route gives for a bad value. */
-function codeFor(name: string): string {
-  if (name === "key") return "invalid_key";
-  if (name === "r" || name === "w") return "invalid_consistency";
-  return "invalid_query";
-}
+const QUERY_CODES: Readonly<Record<string, string>> = { key: "invalid_key", r: "invalid_consistency", w: "invalid_consistency" };
 
 function decode(text: string, what: string, code: string): string {
   try {

@@ -3,6 +3,7 @@ import type { Limits } from "../shared/config";
 import { parseExpiry } from "../shared/expiry";
 import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
 import { badRequest, HttpError, tooLarge } from "./http";
+import { parseQuery } from "./query";
 
 /**
  * Parsing and validation of client input. Everything a client sends is checked
@@ -51,7 +52,7 @@ export function writeFromValue(
   const checked = checkKey(key, limits);
   const problem = jsonValueProblem(value);
   if (problem !== undefined) throw badRequest(`value is not JSON as given: ${problem}`, "invalid_value");
-  const text = checkValue(JSON.stringify(value), limits);
+  const text = checkValue(valueText(value), limits);
   return withExpiry({ key: checked, value: text }, expiry.ttl, expiry.expiresAt, nowMs);
 }
 
@@ -76,7 +77,7 @@ export async function writeFromBody(request: Request, limits: Limits, queryKey?:
 export function writeFromText(text: string, type: string, limits: Limits, nowMs = Date.now()): WriteInput {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith("{") && type.startsWith("application/x-www-form-urlencoded")) {
-    return fromForm(text, limits);
+    return fromForm(text, limits, nowMs);
   }
   const body = parseJson(text);
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -85,11 +86,20 @@ export function writeFromText(text: string, type: string, limits: Limits, nowMs 
   return writeFromFields(body as Record<string, unknown>, limits, nowMs);
 }
 
+/** The fields of a write as HTTP names them (a batch's put adds `op`). */
+export const WRITE_FIELDS = ["key", "value", "ttl", "expires_at"] as const;
+
 /** `{"key","value","ttl"?,"expires_at"?}`, parsed, to a WriteInput: one write of a request or of a batch. */
-export function writeFromFields(fields: Record<string, unknown>, limits: Limits, nowMs: number): WriteInput {
+export function writeFromFields(
+  fields: Record<string, unknown>,
+  limits: Limits,
+  nowMs: number,
+  allowed: readonly string[] = WRITE_FIELDS,
+): WriteInput {
+  onlyFields(fields, allowed, "a write");
   const key = checkKey(fields.key, limits);
   if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
-  const value = checkValue(JSON.stringify(fields.value), limits);
+  const value = checkValue(valueText(fields.value), limits);
   return withExpiry({ key, value }, fields.ttl, fields.expires_at, nowMs);
 }
 
@@ -129,8 +139,24 @@ export function parseJsonMarking(text: string): { body: unknown; inexact: string
     const body: unknown = mayHoldInexactNumber(text) ? JSON.parse(text, mark) : JSON.parse(text);
     return { body, inexact };
   } catch (error) {
+    // Only the reviver recurses (JSON.parse itself does not): valid JSON, nested past the runtime's stack.
+    if (error instanceof RangeError) throw tooDeep();
     throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
   }
+}
+
+/** A value's JSON text. JSON.stringify recurses, so a value nested past the runtime's stack is refused (`invalid_value`), not a 500. */
+function valueText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep();
+    throw error;
+  }
+}
+
+function tooDeep(): HttpError {
+  return badRequest("the value nests too deeply to store (thousands of levels); flatten it", "invalid_value");
 }
 
 export function inexactNumber(source: string): HttpError {
@@ -140,14 +166,42 @@ export function inexactNumber(source: string): HttpError {
   );
 }
 
-function fromForm(text: string, limits: Limits): WriteInput {
-  const form = new URLSearchParams(text);
-  if (form.getAll("key").length > 1) throw badRequest("give the key field once", "invalid_key");
-  const key = checkKey(form.get("key") ?? undefined, limits);
-  const value = form.get("value");
-  if (value === null) throw badRequest('form has no "value" field', "missing_value");
-  // Form fields are text, so the value is stored as a JSON string.
-  return { key, value: checkValue(JSON.stringify(value), limits) };
+/**
+ * `key=k&value=v&ttl=s`: decoded strictly, as a query is (worker/query.ts), so
+ * bad percent-encoding is refused rather than read as U+FFFD, and a field given
+ * twice is refused rather than read as one of them. Form fields are text: the
+ * value is stored as a JSON string, and `ttl` and `expires_at` are read as numbers.
+ */
+function fromForm(text: string, limits: Limits, nowMs: number): WriteInput {
+  const form = parseQuery(text, FORM_CODES);
+  onlyFields(form, WRITE_FIELDS, "a write");
+  const key = checkKey(form.key, limits);
+  const value = form.value;
+  if (value === undefined) throw badRequest('form has no "value" field', "missing_value");
+  return withExpiry({ key, value: checkValue(JSON.stringify(value), limits) }, formNumber(form.ttl), formNumber(form.expires_at), nowMs);
+}
+
+/** A form field's errors keep the code the same field's JSON error has. */
+const FORM_CODES: Readonly<Record<string, string>> = {
+  key: "invalid_key",
+  value: "invalid_value",
+  ttl: "invalid_ttl",
+  expires_at: "invalid_ttl",
+};
+
+/** A numeric form field as a number, so the expiry rules see what JSON would carry; text that is no number stays text (and is refused there). */
+function formNumber(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  return /^-?[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : text;
+}
+
+/** Refuses a field the operation does not take (`unknown_field`): a misspelt `ttl` would otherwise be dropped without a word. */
+export function onlyFields(fields: object, allowed: readonly string[], what: string): void {
+  for (const name of Object.keys(fields)) {
+    if (!allowed.includes(name)) {
+      throw badRequest(`unknown field ${JSON.stringify(name)}; ${what} takes ${allowed.join(", ")}`, "unknown_field");
+    }
+  }
 }
 
 export function checkKey(key: unknown, limits: Limits): string {

@@ -80,6 +80,20 @@ describe("GET /admin/nodes/:name/d/read", () => {
     expect(await replicaCopy(outsider, key)).toEqual({ node: outsider, key, present: false, tombstone: false });
   });
 
+  it("shows a value however deeply it nests, as a read does, with its expiry", async () => {
+    const key = freshKey("deep");
+    const text = "[".repeat(20_000) + "1" + "]".repeat(20_000);
+    const body = `{"key":${JSON.stringify(key)},"value":${text},"ttl":3600}`;
+    const written = await api("/s/key?w=all", { method: "POST", body });
+    expect(written.status).toBe(200);
+    const [replica] = replicasOf(key);
+    const response = await api(`/admin/nodes/${replica}/d/read?key=${encodeURIComponent(key)}`, { headers: ADMIN });
+    expect(response.status).toBe(200);
+    const answer = await response.text();
+    expect(answer).toContain(`"value":${text}`);
+    expect(answer).toMatch(/"expires_at":\d+/);
+  });
+
   it("says when the replica cannot answer", async () => {
     await api("/admin/nodes/node-3/fault", { method: "POST", headers: ADMIN, body: JSON.stringify({ mode: "down" }) });
     const body = await expectError(await api("/admin/nodes/node-3/d/read?key=k", { headers: ADMIN }), 502, "replica_unavailable");

@@ -55,6 +55,30 @@ describe("batchFromText (POST /s/batch)", () => {
   });
 });
 
+describe("batchFromText and batchFromValues: fields an operation does not take", () => {
+  it("refuses them, naming the field and the index, rather than drop them", () => {
+    const ops = (...rest: unknown[]) => JSON.stringify({ ops: [{ op: "get", key: "a" }, ...rest] });
+    expect(refusal(() => batchFromText(ops({ op: "put", key: "a", value: 1, tll: 5 }), limits, NOW))).toMatchObject({
+      status: 400,
+      code: "unknown_field",
+      message: expect.stringContaining('"tll"'),
+      details: { index: 1 },
+    });
+    expect(refusal(() => batchFromText(ops({ op: "delete", key: "a", value: 1 }), limits, NOW))).toMatchObject({
+      code: "unknown_field",
+      details: { index: 1 },
+    });
+    expect(refusal(() => batchFromText(JSON.stringify({ ops: [], w: "all" }), limits, NOW))).toMatchObject({
+      code: "unknown_field",
+      message: expect.stringContaining('"w"'),
+    });
+    expect(refusal(() => batchFromValues([{ op: "put", key: "a", value: 1, ttlSeconds: 5 }], limits, NOW))).toMatchObject({
+      code: "unknown_field",
+      details: { index: 0 },
+    });
+  });
+});
+
 describe("batchFromValues (the binding's batch)", () => {
   it("takes JavaScript values and expiresAt, serialized once", () => {
     expect(

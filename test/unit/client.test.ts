@@ -61,6 +61,14 @@ describe("RingKVClient", () => {
     expect(sent.every((s) => s.headers.authorization === "Bearer tok-0123456789abcdef")).toBe(true);
   });
 
+  it("refuses a key or prefix with a lone surrogate as the server would, sending nothing", async () => {
+    const { client, sent } = fake([]);
+    await expect(client.get("a\ud800")).rejects.toMatchObject({ status: 400, code: "invalid_key" });
+    await expect(client.delete("a\ud800")).rejects.toMatchObject({ status: 400, code: "invalid_key" });
+    await expect(client.list({ prefix: "a\ud800" })).rejects.toMatchObject({ status: 400, code: "invalid_prefix" });
+    expect(sent).toEqual([]);
+  });
+
   it("returns null for an absent key", async () => {
     const { client } = fake([err(404, "not_found")]);
     expect(await client.get("nope")).toBeNull();

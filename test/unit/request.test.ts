@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { HttpError } from "../../worker/http";
+import { writeFromText, writeFromValue } from "../../worker/request";
+
+const limits = { maxKeyBytes: 512, maxValueBytes: 131_072, maxBodyBytes: 262_144 };
+const NOW = 1_800_000_000_500;
+const FORM = "application/x-www-form-urlencoded";
+
+function refusal(parse: () => unknown): { status: number; code: string; message: string } {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error("accepted");
+}
+
+/** `[[[...1...]]]`, `depth` arrays deep. */
+const nested = (depth: number, inner = "1") => "[".repeat(depth) + inner + "]".repeat(depth);
+
+describe("writeFromText (POST /s/key)", () => {
+  it("takes key, value, ttl and expires_at, and refuses any other field rather than drop it", () => {
+    expect(writeFromText('{"key":"k","value":{"a":1},"ttl":10}', "", limits, NOW)).toEqual({
+      key: "k",
+      value: '{"a":1}',
+      expiresAt: 1_800_000_011,
+    });
+    expect(refusal(() => writeFromText('{"key":"k","value":1,"tll":10}', "", limits, NOW))).toMatchObject({
+      status: 400,
+      code: "unknown_field",
+      message: expect.stringContaining('"tll"'),
+    });
+  });
+
+  it("reads a form strictly: bad percent-encoding and repeated fields are refused, never stored changed", () => {
+    expect(writeFromText("key=a+b&value=%C3%A9", FORM, limits, NOW)).toEqual({ key: "a b", value: '"é"' });
+    expect(refusal(() => writeFromText("key=%FFab&value=x", FORM, limits, NOW))).toMatchObject({ status: 400, code: "invalid_key" });
+    expect(refusal(() => writeFromText("key=k&value=%FF", FORM, limits, NOW))).toMatchObject({ status: 400, code: "invalid_value" });
+    expect(refusal(() => writeFromText("key=k&value=1&value=2", FORM, limits, NOW))).toMatchObject({ code: "invalid_value" });
+    expect(refusal(() => writeFromText("key=k&value=1&colour=red", FORM, limits, NOW))).toMatchObject({ code: "unknown_field" });
+  });
+
+  it("takes a form's ttl and expires_at as numbers, with the JSON body's rules", () => {
+    expect(writeFromText("key=k&value=v&ttl=10", FORM, limits, NOW)).toEqual({ key: "k", value: '"v"', expiresAt: 1_800_000_011 });
+    expect(writeFromText("key=k&value=v&expires_at=1800000100", FORM, limits, NOW)).toMatchObject({ expiresAt: 1_800_000_100 });
+    expect(refusal(() => writeFromText("key=k&value=v&ttl=soon", FORM, limits, NOW))).toMatchObject({ code: "invalid_ttl" });
+    expect(refusal(() => writeFromText("key=k&value=v&ttl=0", FORM, limits, NOW))).toMatchObject({ code: "invalid_ttl" });
+  });
+
+  it("refuses a value nested past what serializing can walk with 400 invalid_value, not a 500", () => {
+    expect(refusal(() => writeFromText(`{"key":"k","value":${nested(200_000)}}`, "", limits, NOW))).toMatchObject({
+      status: 400,
+      code: "invalid_value",
+    });
+    // Deep and holding an inexact number: parsing it with the reviver recurses too.
+    expect(refusal(() => writeFromText(`{"key":"k","value":${nested(200_000, "1e400")}}`, "", limits, NOW))).toMatchObject({
+      code: "invalid_value",
+    });
+    expect(writeFromText(`{"key":"k","value":${nested(100)}}`, "", limits, NOW).value).toBe(nested(100));
+  });
+});
+
+describe("writeFromValue (the binding's put)", () => {
+  it("refuses a value nested past what serializing can walk with invalid_value", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expect(refusal(() => writeFromValue("k", deep, limits, {}, NOW))).toMatchObject({ status: 400, code: "invalid_value" });
+  });
+});
