@@ -197,7 +197,8 @@ export interface Listed {
  * 6 at a time; the pages are merged, the newest version of each key kept and
  * deleted or expired keys hidden (`shared/listing.ts`). A node that does not
  * answer is named in `unreachable` and the page is `complete: false`: some
- * keys may have had their only reachable copies there.
+ * keys may have had their only reachable copies there. When no node answers,
+ * there is no page to give: 503 `list_unavailable`, naming them.
  */
 export async function listKeys(cluster: Cluster, caller: Caller, input: () => ListInput): Promise<Listing> {
   const { prefix, limit, after, values } = input();
@@ -212,6 +213,11 @@ export async function listKeys(cluster: Cluster, caller: Caller, input: () => Li
   const pages: NodePage[] = [];
   const unreachable: string[] = [];
   answers.forEach((answer, i) => (answer === undefined ? unreachable.push(nodes[i]!) : pages.push(answer)));
+  if (pages.length === 0) {
+    throw new HttpError(503, "list_unavailable", `no node answered the listing (${unreachable.length} asked or held dead)`, {
+      nodes: unreachable,
+    });
+  }
   const merged = mergePages(pages, limit, Date.now());
   const keys = merged.keys.map(({ key, entry }): Listed => {
     const listed: Listed = { key, version: formatVersion(entry.version) };

@@ -102,6 +102,12 @@ describe("GET /s/keys", () => {
     expect(listed.keys.map((k) => k.key)).toEqual(Array.from({ length: 6 }, (_, i) => `${prefix}${i}`));
   });
 
+  it("answers 503 list_unavailable, naming the nodes, when no node answers: no page rather than an empty one", async () => {
+    for (const node of config.nodes) await setFault(node, { mode: "down" });
+    const body = await expectError(await api("/s/keys?prefix=any"), 503, "list_unavailable");
+    expect([...(body.error.nodes as string[])].sort()).toEqual([...config.nodes].sort());
+  });
+
   it("400 with a stable code for a bad limit, a prefix over the key limit, or a cursor ringkv did not issue", async () => {
     for (const limit of ["0", "1001", "x", "1.5", "-1", ""]) await expectError(await api(`/s/keys?limit=${limit}`), 400, "invalid_limit");
     await expectError(await api("/s/keys?limit=101&values=true"), 400, "invalid_limit");
