@@ -10,6 +10,7 @@ export type Operation = "read" | "write" | "delete";
 export function quorumFailure(operation: Operation, error: QuorumError): HttpError {
   const full = fullNodes(error.failures);
   if (full.length > 0) return nodeFull(operation, error, full);
+  if (error.replicas < error.required) return tooFewNodes(operation, error);
   const counts = `${error.acked} of ${error.replicas} replicas acknowledged; ${error.required} required`;
   const message =
     operation === "read"
@@ -45,6 +46,27 @@ function nodeFull(operation: string, error: QuorumError, nodes: readonly string[
     {
       operation,
       nodes,
+      acked: error.acked,
+      required: error.required,
+      replicas: error.replicas,
+      failures: error.failures.map(({ node, reason }) => ({ node, reason })),
+    },
+  );
+}
+
+/**
+ * The ring holds fewer of the key's replicas than the level needs (nodes held
+ * dead past their grace): a retry cannot succeed until nodes are added or
+ * recover, so the 503 says so, with no Retry-After.
+ */
+function tooFewNodes(operation: Operation, error: QuorumError): HttpError {
+  return new HttpError(
+    503,
+    "too_few_nodes",
+    `${operation} failed: the ring holds ${error.replicas} of the key's replicas and ${error.required} are required; ` +
+      "no retry can succeed until nodes are added or the dead ones recover (GET /cluster)",
+    {
+      operation,
       acked: error.acked,
       required: error.required,
       replicas: error.replicas,

@@ -70,6 +70,16 @@ describe("POST /admin/nodes/:name/fault", () => {
   });
 });
 
+describe("DELETE /admin/nodes/:name", () => {
+  it("refuses to leave the ring with fewer nodes than a key has replicas: 409 too_few_nodes, and the node stays", async () => {
+    // A router configured for N=5 on the 5-node ring: any leave would leave too few.
+    const response = await withVars({ REPLICAS: "5" }, "/admin/nodes/node-1", { method: "DELETE", headers: ADMIN });
+    const body = await expectError(response, 409, "too_few_nodes");
+    expect(body.error).toMatchObject({ members: 5, replicas: 5 });
+    expect((await env.RING_NODE.getByName("node-1").stats()).swim?.state).toBe("alive");
+  });
+});
+
 describe("GET /admin/nodes/:name/d/read", () => {
   it("shows one replica's own copy: value and version, tombstone, or absence", async () => {
     const key = freshKey("inspect");

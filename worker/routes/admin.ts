@@ -62,10 +62,25 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
   return json({ node: name, introducers, swim: stats.swim }, 201);
 }
 
-/** DELETE /admin/nodes/:name: graceful leave; the node hands its keys to their new replicas first. */
+/**
+ * DELETE /admin/nodes/:name: graceful leave; the node hands its keys to their
+ * new replicas first. Refused (409 `too_few_nodes`) when the ring would be left
+ * with fewer members than a key has replicas (N): every write at W and every
+ * read at R would then fail, and no retry could help.
+ */
 export async function removeNode(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   const name = await knownNode(cluster, request.params.name);
+  const { members } = (await cluster.membership.view({ fresh: true })).ring;
+  const { replicas } = cluster.config;
+  if (members.includes(name) && members.length - 1 < replicas) {
+    throw new HttpError(
+      409,
+      "too_few_nodes",
+      `${name} stays: without it the ring would have ${members.length - 1} nodes, and each key needs ${replicas} replicas (REPLICAS); add a node first`,
+      { members: members.length, replicas },
+    );
+  }
   const result = await onNode(name, () => cluster.nodes.leave(name));
   if (!result.left) {
     throw new HttpError(
