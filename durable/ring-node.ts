@@ -362,7 +362,10 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
       void this.ctx.storage.deleteAlarm();
       this.resetAfterReply("injected crash");
     }
-    if (wasCrashed && fault.mode !== "crash") void this.recover();
+    if (wasCrashed && fault.mode !== "crash") {
+      // The reply does not wait for the rejoin; a failed one is logged, and the join retry or an operator takes it on.
+      this.recover().catch((error: unknown) => this.logger.log("error", "recover_failed", { error }));
+    }
     return this.ownStats();
   }
 

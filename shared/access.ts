@@ -83,10 +83,9 @@ function parseTokens(raw: unknown): DataToken[] {
   if (typeof raw === "string") {
     try {
       list = JSON.parse(raw);
-    } catch (error) {
-      throw new Error(
-        `DATA_TOKENS is not valid JSON (${(error as Error).message}); expected [{"token": "...", "access": "read" | "write"}]`,
-      );
+    } catch {
+      // Not the parser's message: it quotes the text around the error, which holds tokens.
+      throw new Error(`DATA_TOKENS is not valid JSON (${raw.length} characters); expected [{"token": "...", "access": "read" | "write"}]`);
     }
   }
   if (!Array.isArray(list)) throw new Error('DATA_TOKENS must be a JSON array of {"token", "access", "prefix"?, "name"?}');

@@ -47,6 +47,17 @@ describe("parseAccess", () => {
     expect(() => parseAccess(vars, undefined)).toThrow(message);
   });
 
+  it("never quotes DATA_TOKENS in its errors: the text around a JSON mistake holds tokens", () => {
+    const broken = `[{"token":"${TOKEN}","access":"read"} {"token":"s3cr3t-0123456789-abcdef","access":"write"}]`;
+    expect(() => parseAccess({ DATA_TOKENS: broken }, undefined)).toThrow("DATA_TOKENS is not valid JSON");
+    try {
+      parseAccess({ DATA_TOKENS: broken }, undefined);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("s3cr3t");
+      expect((error as Error).message).not.toContain(TOKEN.slice(0, 8));
+    }
+  });
+
   it("refuses the admin token as a data token", () => {
     expect(() => parseAccess({ DATA_TOKENS: `[{"token":"${TOKEN}","access":"read"}]` }, TOKEN)).toThrow("DATA_TOKENS contains ADMIN_TOKEN");
   });
