@@ -139,7 +139,7 @@ export class Rebalancer {
     const behind: string[] = [];
     let bytes = 0;
     for (const { key, version } of items) {
-      const held = this.store.get(key);
+      const held = this.store.peek(key);
       const order = held === undefined ? -1 : compareVersions(held.version, version);
       if (order < 0) behind.push(key);
       else if (order > 0 && bytes < CHUNK_BYTES) {
@@ -176,7 +176,7 @@ export class Rebalancer {
     );
     let dropped = 0;
     for (const [key, owners] of plan.relinquished) {
-      const held = this.store.get(key);
+      const held = this.store.peek(key);
       if (held !== undefined && owners.length > 0 && owners.every((node) => sameVersion(confirmed.get(node)?.get(key), held))) {
         this.store.remove(key);
         dropped++;

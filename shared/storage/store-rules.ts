@@ -17,7 +17,10 @@ export interface StoreOptions {
 
 /** A replica's storage as the node, the rebalancer and the listing use it. */
 export interface ReplicaStorage {
+  /** What is held; a client's read, so a miss brings the key into the cache. */
   get(key: string): Entry | undefined;
+  /** What is held, without bringing the key into the cache: bulk traffic (anti-entropy, handoff) does not evict the hot set. */
+  peek(key: string): Entry | undefined;
   /** Applies `entry` if it is newer than what is held; returns whether it was. */
   apply(key: string, entry: Entry): boolean;
   /** Applies many entries in one transaction; returns how many were newer. */
@@ -109,6 +112,10 @@ export class StoreRules implements ReplicaStorage {
     const entry = this.rows.read(key);
     if (entry !== undefined) this.cache.set(key, entry);
     return entry;
+  }
+
+  peek(key: string): Entry | undefined {
+    return this.held(key);
   }
 
   /** A client's write (or a repair of one key): the key is likely read next, so it is cached. */

@@ -188,6 +188,19 @@ export function describeReplicaStorage(name: string, open: OpenStore): void {
         expect(store.cacheStats).toMatchObject({ bytes: 0, entries: 0, hits: 0 });
       }));
 
+    it("peeks without taking a key in: bulk traffic leaves the cache to clients' reads", () =>
+      open({ cacheBytes: 1024 * 1024 }, ({ store, reopen }) => {
+        store.apply("k", value("v", 1));
+        const cold = reopen();
+        expect(rowsReadBy(cold, () => expect(cold.peek("k")).toEqual(value("v", 1)))).toBe(1);
+        expect(cold.peek("absent")).toBeUndefined();
+        expect(cold.cacheStats).toMatchObject({ entries: 0 });
+        expect(rowsReadBy(cold, () => cold.peek("k"))).toBe(1);
+        // Once a read has taken it in, a peek reads no row.
+        cold.get("k");
+        expect(rowsReadBy(cold, () => expect(cold.peek("k")).toEqual(value("v", 1)))).toBe(0);
+      }));
+
     it("follows bulk writes and removals of cached keys, and does not take in others", () =>
       open({ cacheBytes: 1024 * 1024 }, ({ store }) => {
         store.apply("k", value("v1", 1));
