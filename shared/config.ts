@@ -251,9 +251,9 @@ function parseNodes(raw: unknown): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== "");
   for (const name of names) {
-    if (!NODE_NAME.test(name)) {
+    if (!isNodeName(name)) {
       throw new ConfigError(
-        `NODES contains ${JSON.stringify(name)}: node names are 1-63 of A-Z a-z 0-9 . _ - and start with a letter or digit`,
+        `NODES contains ${JSON.stringify(name)}: node names are 1-63 of A-Z a-z 0-9 . _ - and start with a letter or digit, and "${ROUTER_NAME}" is the router's`,
       );
     }
   }
@@ -261,8 +261,11 @@ function parseNodes(raw: unknown): string[] {
   return names;
 }
 
+/** The name the router's log lines carry in `node`: no ring node may take it, or its lines could not be told apart. */
+export const ROUTER_NAME = "router";
+
 export function isNodeName(name: string): boolean {
-  return NODE_NAME.test(name);
+  return NODE_NAME.test(name) && name !== ROUTER_NAME;
 }
 
 function integer(vars: ConfigVars, name: ConfigVar, fallback: number, min: number, max: number): number {

@@ -1,4 +1,4 @@
-import { parseConfig, type ClusterConfig } from "../shared/config";
+import { parseConfig, ROUTER_NAME, type ClusterConfig } from "../shared/config";
 import { HybridClock } from "../shared/version";
 import type { Admission } from "../shared/admission";
 import { timers } from "../shared/timers";
@@ -51,7 +51,7 @@ function buildCluster(env: Env, config: ClusterConfig): Cluster {
     now: Date.now,
     random: Math.random,
   });
-  const logger = createLogger("router", console);
+  const logger = createLogger(ROUTER_NAME, console);
   const metrics = routerMetrics();
   const failed = replicaFailures(metrics, logger, new LogThrottle(REPLICA_FAILED_LOG_INTERVAL_MS, Date.now));
   const coordinator = new Coordinator({

@@ -19,6 +19,13 @@ const PREFLIGHT_HEADERS = {
 };
 
 export async function withCors(request: Request, access: AccessConfig, handle: () => Promise<Response>): Promise<Response> {
+  const answer = await corsAnswer(request, access, handle);
+  // Every answer depends on Origin once origins are listed, those to requests without one included:
+  // a cache that kept one of those must not hand it to a listed origin's page.
+  return access.corsOrigins.length === 0 ? answer : varyOnOrigin(answer);
+}
+
+async function corsAnswer(request: Request, access: AccessConfig, handle: () => Promise<Response>): Promise<Response> {
   const origin = request.headers.get("origin");
   if (origin === null) return handle();
   const listed = access.corsOrigins.includes(origin);
@@ -40,11 +47,17 @@ export async function withCors(request: Request, access: AccessConfig, handle: (
 function allowOrigin(origin: string): Record<string, string> {
   return {
     "access-control-allow-origin": origin,
-    // The answer depends on the Origin header, so caches must key on it.
-    vary: "Origin",
     // Let a page read why it was refused or when to retry.
     "access-control-expose-headers": "retry-after, www-authenticate",
   };
+}
+
+function varyOnOrigin(response: Response): Response {
+  const vary = response.headers.get("vary");
+  if (vary !== null && /(^|,)\s*origin\s*(,|$)/i.test(vary)) return response;
+  const decorated = new Response(response.body, response);
+  decorated.headers.append("vary", "Origin");
+  return decorated;
 }
 
 function originRefused(origin: string, access: AccessConfig): Response {

@@ -42,3 +42,16 @@ function decode(text: string, what: string, code: string): string {
     throw badRequest(`${what} is not valid percent-encoded UTF-8: ${JSON.stringify(text)}`, code);
   }
 }
+
+/**
+ * Refuses a parameter the route does not take: a misspelt `w` (`?W=all`) would
+ * otherwise be dropped and the write made at the default level. A read's `w`
+ * or a write's `r` says which one the route takes (`misplacedLevel`).
+ */
+export function onlyParams(query: Readonly<Record<string, unknown>>, allowed: readonly string[], misplacedLevel?: string): void {
+  for (const name of Object.keys(query)) {
+    if (allowed.includes(name)) continue;
+    if ((name === "r" || name === "w") && misplacedLevel !== undefined) throw badRequest(misplacedLevel, "invalid_consistency");
+    throw badRequest(`unknown parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`, "invalid_query");
+  }
+}

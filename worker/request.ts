@@ -76,7 +76,8 @@ export async function writeFromBody(request: Request, limits: Limits, queryKey?:
 /** The body text of `POST /s/key` (already read and decoded) to a WriteInput. */
 export function writeFromText(text: string, type: string, limits: Limits, nowMs = Date.now()): WriteInput {
   const trimmed = text.trimStart();
-  if (!trimmed.startsWith("{") && type.startsWith("application/x-www-form-urlencoded")) {
+  // A media type's name is case-insensitive (RFC 9110 8.3.1).
+  if (!trimmed.startsWith("{") && type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     return fromForm(text, limits, nowMs);
   }
   const body = parseJson(text);

@@ -32,5 +32,6 @@ export async function matchSecret(given: string, candidates: readonly ArrayBuffe
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(request: Request): string | undefined {
   const header = request.headers.get("authorization") ?? "";
-  return header.startsWith("Bearer ") ? header.slice(7) : undefined;
+  // An auth scheme's name is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER" are Bearer.
+  return header.slice(0, 7).toLowerCase() === "bearer " ? header.slice(7) : undefined;
 }

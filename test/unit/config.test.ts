@@ -31,6 +31,7 @@ describe("parseConfig", () => {
     [{ NODES: "" }, "NODES must list at least one node"],
     [{ NODES: "a,a,b" }, "NODES lists a node twice"],
     [{ NODES: "a,b/c,d" }, 'NODES contains "b/c"'],
+    [{ NODES: "a,router,d" }, 'NODES contains "router"'],
     [{ NODES, REPLICAS: "three" }, 'REPLICAS must be an integer from 1 to 64, got "three"'],
     [{ NODES, READ_REPAIR_CHANCE: "2" }, "READ_REPAIR_CHANCE must be a number from 0 to 1"],
     [{ NODES, SPECULATIVE_RETRY: "fast" }, 'SPECULATIVE_RETRY: expected "p99"'],

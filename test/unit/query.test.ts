@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../../worker/http";
-import { parseQuery } from "../../worker/query";
+import { onlyParams, parseQuery } from "../../worker/query";
 
 function refusal(search: string): { status: number; code: string } {
   try {
@@ -30,5 +30,18 @@ describe("parseQuery", () => {
     expect(refusal("?key=&key=victim")).toEqual({ status: 400, code: "invalid_key" });
     expect(refusal("?r=&r=one")).toEqual({ status: 400, code: "invalid_consistency" });
     expect(refusal("?limit=1&limit=2")).toEqual({ status: 400, code: "invalid_query" });
+  });
+});
+
+describe("onlyParams", () => {
+  it("passes the parameters a route takes, and refuses any other with invalid_query, naming it", () => {
+    expect(() => onlyParams({ key: "k", w: "all" }, ["key", "w"])).not.toThrow();
+    expect(() => onlyParams({ key: "k", W: "all" }, ["key", "w"])).toThrow(/unknown parameter "W"; this route takes key, w/);
+  });
+
+  it("says which level a route takes when given the other one", () => {
+    expect(() => onlyParams({ key: "k", w: "one" }, ["key", "r"], "w applies to writes; reads take r")).toThrow(
+      "w applies to writes; reads take r",
+    );
   });
 });

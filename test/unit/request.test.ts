@@ -41,6 +41,13 @@ describe("writeFromText (POST /s/key)", () => {
     expect(refusal(() => writeFromText("key=k&value=1&colour=red", FORM, limits, NOW))).toMatchObject({ code: "unknown_field" });
   });
 
+  it("knows a form by its media type in any case", () => {
+    expect(writeFromText("key=k&value=v", "APPLICATION/X-WWW-FORM-URLENCODED; charset=UTF-8", limits, NOW)).toEqual({
+      key: "k",
+      value: '"v"',
+    });
+  });
+
   it("takes a form's ttl and expires_at as numbers, with the JSON body's rules", () => {
     expect(writeFromText("key=k&value=v&ttl=10", FORM, limits, NOW)).toEqual({ key: "k", value: '"v"', expiresAt: 1_800_000_011 });
     expect(writeFromText("key=k&value=v&expires_at=1800000100", FORM, limits, NOW)).toMatchObject({ expiresAt: 1_800_000_100 });

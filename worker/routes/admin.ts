@@ -41,7 +41,7 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
   const name = body?.name;
   if (typeof name !== "string" || !isNodeName(name)) {
     throw badRequest(
-      'body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -',
+      'body must be {"name": "<node name>", "introducer"?: "<member>"}; names are 1-63 of A-Z a-z 0-9 . _ -, not "router"',
       "invalid_node",
     );
   }

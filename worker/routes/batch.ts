@@ -1,6 +1,7 @@
 import { clusterFor } from "../cluster";
 import { rawJson } from "../http";
 import { batchFromText } from "../batch-input";
+import { onlyParams } from "../query";
 import { readBody } from "../request";
 import { batchKeys, type BatchResult } from "../operations";
 import type { AuthorizedRequest } from "../auth";
@@ -20,7 +21,10 @@ import { caller, readAnswer, writtenAnswer } from "./store";
 export async function postBatch(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
   const { limits } = cluster.config;
-  const input = async () => batchFromText(await readBody(request, limits.maxBodyBytes), limits, Date.now());
+  const input = async () => {
+    onlyParams(request.query, ["r", "w"]);
+    return batchFromText(await readBody(request, limits.maxBodyBytes), limits, Date.now());
+  };
   const results = await batchKeys(cluster, caller(request, ctx), input, { r: request.query.r, w: request.query.w });
   return rawJson(`{"results":[${results.map(resultText).join(",")}]}`);
 }

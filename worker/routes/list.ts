@@ -2,6 +2,7 @@ import type { AuthorizedRequest } from "../auth";
 import { clusterFor } from "../cluster";
 import { rawJson } from "../http";
 import { listQuery } from "../list-input";
+import { onlyParams } from "../query";
 import { listKeys as listOperation } from "../operations";
 import { caller } from "./store";
 
@@ -13,7 +14,10 @@ import { caller } from "./store";
  */
 export async function listKeys(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
-  const input = () => listQuery(request.query as Record<string, string | undefined>, cluster.config.limits.maxKeyBytes);
+  const input = () => {
+    onlyParams(request.query, ["prefix", "limit", "cursor", "values"]);
+    return listQuery(request.query as Record<string, string | undefined>, cluster.config.limits.maxKeyBytes);
+  };
   const page = await listOperation(cluster, caller(request, ctx), input);
   const keys = page.keys.map(({ key, version, expiresAt, valueText }) => {
     const expiry = expiresAt === undefined ? "" : `,"expires_at":${expiresAt}`;

@@ -1,7 +1,6 @@
-import type { IRequest } from "itty-router";
 import { grantOf, type AuthorizedRequest } from "../auth";
 import { clusterFor } from "../cluster";
-import { badRequest, rawJson } from "../http";
+import { rawJson } from "../http";
 import {
   deleteKey as deleteOperation,
   notFound,
@@ -13,6 +12,7 @@ import {
   type Written,
 } from "../operations";
 import { traceOf } from "../observe";
+import { onlyParams } from "../query";
 import { queryKey, writeFromBody } from "../request";
 
 /**
@@ -24,7 +24,7 @@ import { queryKey, writeFromBody } from "../request";
  */
 
 export async function getKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  refuse(request, "w", "w applies to writes; reads take r");
+  onlyParams(request.query, ["key", "r"], "w applies to writes; reads take r");
   const stored = await readKey(clusterFor(env), caller(request, ctx), queryKey(request.query), request.query.r);
   if (stored === undefined) throw notFound(String(request.query.key));
   return rawJson(readAnswer(stored));
@@ -38,7 +38,7 @@ export function readAnswer(stored: Stored): string {
 
 export async function putKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const cluster = clusterFor(env);
-  refuse(request, "r", "r applies to reads; writes take w");
+  onlyParams(request.query, ["key", "w"], "r applies to reads; writes take w");
   const input = () => writeFromBody(request, cluster.config.limits, queryKey(request.query));
   return rawJson(writtenAnswer(await writeKey(cluster, caller(request, ctx), input, request.query.w)));
 }
@@ -50,15 +50,11 @@ export function writtenAnswer(written: Written | Deleted): string {
 }
 
 export async function deleteKey(request: AuthorizedRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  refuse(request, "r", "r applies to reads; deletes take w");
+  onlyParams(request.query, ["key", "w"], "r applies to reads; deletes take w");
   return rawJson(writtenAnswer(await deleteOperation(clusterFor(env), caller(request, ctx), queryKey(request.query), request.query.w)));
 }
 
 /** An HTTP request as the operations' caller: its token's grant, the request's trace. */
 export function caller(request: AuthorizedRequest, ctx: ExecutionContext): Caller {
   return { grant: grantOf(request), background: (work) => ctx.waitUntil(work), trace: traceOf(request) };
-}
-
-function refuse(request: IRequest, name: string, message: string): void {
-  if (request.query[name] !== undefined) throw badRequest(message, "invalid_consistency");
 }

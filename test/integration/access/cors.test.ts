@@ -55,6 +55,14 @@ describe("CORS_ORIGINS set", () => {
     expect(read.headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("says Vary: Origin on every answer, those to unlisted and origin-less requests included, so no cache serves one to a listed page", async () => {
+    const key = freshKey("vary");
+    for (const headers of [{}, { origin: EVIL }, { origin: APP }] as Record<string, string>[]) {
+      const response = await api(`/s/key?key=${key}`, { headers });
+      expect(response.headers.get("vary")).toBe("Origin");
+    }
+  });
+
   it("lets the API's own origin and origin-less clients (curl, servers) write", async () => {
     expect((await api("/s/key", post(freshKey("same"), "http://ringkv.test"))).status).toBe(200);
     expect((await api("/s/key", { method: "POST", body: JSON.stringify({ key: freshKey("curl"), value: 1 }) })).status).toBe(200);

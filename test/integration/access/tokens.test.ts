@@ -37,6 +37,14 @@ describe("DATA_AUTH=token", () => {
     expect(await stored(key)).toBeUndefined();
   });
 
+  it("reads the Bearer scheme in any case, as HTTP says a scheme's name is", async () => {
+    for (const scheme of ["bearer", "BEARER"]) {
+      const key = freshKey(scheme);
+      const response = await api("/s/key", { ...post(key, 1), headers: { authorization: `${scheme} ${WRITER}` } });
+      expect(response.status).toBe(200);
+    }
+  });
+
   it("never echoes the presented token", async () => {
     const response = await api("/s/key", as("secret-guess-0123456789", post("k", 1)));
     expect(await response.text()).not.toContain("secret-guess");

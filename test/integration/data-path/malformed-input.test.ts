@@ -51,6 +51,29 @@ describe("keys that alias another key", () => {
     expect(await valueOf(victim)).toBe("kept");
   });
 
+  it("400 invalid_key for a form body's invalid percent-encoding: the look-alike key is untouched", async () => {
+    const victim = `${freshKey("form-victim")}\uFFFD`;
+    await put(victim, "kept");
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const body = `key=${encodeURIComponent(victim.slice(0, -1))}%FF&value=changed`;
+    await expectError(await api("/s/key", { method: "POST", body, headers: form }), 400, "invalid_key");
+    expect(await valueOf(victim)).toBe("kept");
+  });
+
+  it("400 for a parameter or a field the request does not take, and nothing is applied", async () => {
+    const key = freshKey("unknown");
+    await put(key, "kept");
+    const k = encodeURIComponent(key);
+    await expectError(await postJson(JSON.stringify({ key, value: "changed" }), "/s/key?W=all"), 400, "invalid_query");
+    await expectError(await api(`/s/key?key=${k}&force=1`, { method: "DELETE" }), 400, "invalid_query");
+    await expectError(await api("/s/keys?r=one"), 400, "invalid_query");
+    const batch = JSON.stringify({ ops: [{ op: "put", key, value: "changed" }] });
+    await expectError(await postJson(batch, "/s/batch?x=1"), 400, "invalid_query");
+    const typo = await expectError(await postJson(JSON.stringify({ key, value: "changed", tll: 5 })), 400, "unknown_field");
+    expect(typo.error.message).toContain('"tll"');
+    expect(await valueOf(key)).toBe("kept");
+  });
+
   it("400 invalid_key for a key in the query and in the body that differ; the same key twice is fine", async () => {
     const [a, b] = [freshKey("query-key"), freshKey("body-key")];
     await put(a, "a");

@@ -71,6 +71,8 @@ describe("a node that joins", () => {
   it("refuses a second join of a live member, and bad requests", async () => {
     await expectError(await addNode({ name: "node-6" }), 409, "already_member");
     await expectError(await addNode({ name: "bad/name" }), 400, "invalid_node");
+    // The router's log lines carry node "router": no node may take that name.
+    await expectError(await addNode({ name: "router" }), 400, "invalid_node");
     await expectError(await addNode({}), 400, "invalid_node");
     await expectError(await addNode({ name: "node-7", introducer: "node-99" }), 400, "invalid_introducer");
     await expectError(await api("/admin/nodes", { method: "POST", body: "{}" }), 401, "unauthorized");
