@@ -157,13 +157,14 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
     };
 
-    const record = (outcome: ReplicaOutcome<T>, startedAt: number | undefined): void => {
+    /** `replaced`: the call was already replaced at its timeout, so its failure brings in no one more. */
+    const record = (outcome: ReplicaOutcome<T>, startedAt: number | undefined, replaced: boolean): void => {
       pending--;
       outcomes.push(outcome);
       const needed = outcome.ok && !done && successes.length < required;
       if (timing !== undefined && startedAt !== undefined) timing.record(outcome.node, timing.now() - startedAt, needed);
       if (outcome.ok) successes.push(outcome);
-      else replace();
+      else if (!replaced) replace();
       finish();
     };
 
@@ -171,19 +172,21 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       pending++;
       const startedAt = timing?.now();
       const answer = call(node);
-      const succeed = (value: T) => record({ node, ok: true, value }, startedAt);
+      let replaced = false;
+      const succeed = (value: T) => record({ node, ok: true, value }, startedAt, replaced);
       const fail = (error: unknown) => {
         const { kind, message } = classify(error);
         const outcome = { node, ok: false as const, reason: message };
         kinds.set(outcome, kind);
         options.onFailure?.(node, kind, message);
-        record(outcome, startedAt);
+        record(outcome, startedAt, replaced);
       };
       const grace = options.lateGraceMs;
       started.push(
         race(answer).then(succeed, (error: unknown) => {
           if (!(error instanceof TimeoutError) || grace === undefined) return fail(error);
           // Replaced now, but still pending: its late answer may yet make the quorum.
+          replaced = true;
           replace();
           return deadline(grace, schedule)(answer).then(succeed, fail);
         }),

@@ -279,6 +279,28 @@ describe("gather with patience for late answers (writes)", () => {
     expect(failures).toEqual([]);
   });
 
+  it("brings in one replica for a call that timed out and then failed in its grace, not two", async () => {
+    const { schedule, advance } = manualTimers();
+    const slow = deferred<string>();
+    const asked: string[] = [];
+    const result = gather({
+      nodes: ["slow", "b", "c"],
+      required: 1,
+      initial: 1,
+      call: (n) => (asked.push(n), n === "slow" ? slow.promise : new Promise<string>(() => undefined)),
+      timeoutMs: 100,
+      schedule,
+      lateGraceMs: 100,
+    });
+    void result.catch(() => undefined);
+    await advance(100);
+    expect(asked).toEqual(["slow", "b"]);
+    slow.reject(new Error("refused"));
+    await flush();
+    // b stands in for it already: its failure in the grace asks no one more.
+    expect(asked).toEqual(["slow", "b"]);
+  });
+
   it("fails once the grace is over too, naming the timeout, and tells the failure once it is final", async () => {
     const { schedule, advance } = manualTimers();
     const failures: [string, string, string][] = [];
