@@ -1,5 +1,5 @@
 import { isEntry, type Entry } from "../shared/entry";
-import { isRefusal } from "../shared/node-api";
+import { BadArgument, isRefusal } from "../shared/node-api";
 import { refuseWhenFull } from "../shared/storage/store-rules";
 import { MAX_BATCH_OPS, type BatchItem, type BatchItemReply, type KeyedEntry, type WriteReply } from "../shared/wire";
 
@@ -14,12 +14,12 @@ export interface BatchHost {
 
 /** Checks a node's share of a batch at the node's boundary (the fetch transport hands it parsed JSON). */
 export function checkBatchItems(items: unknown): asserts items is readonly BatchItem[] {
-  if (!Array.isArray(items) || items.length > MAX_BATCH_OPS) throw new TypeError(`batch: expected at most ${MAX_BATCH_OPS} items`);
+  if (!Array.isArray(items) || items.length > MAX_BATCH_OPS) throw new BadArgument(`batch: expected at most ${MAX_BATCH_OPS} items`);
   for (const item of items as unknown[]) {
     const i = item as Partial<Record<string, unknown>> | null;
-    if (typeof i?.key !== "string" || i.key.length === 0) throw new TypeError("batch: key must be a non-empty string");
+    if (typeof i?.key !== "string" || i.key.length === 0) throw new BadArgument("batch: key must be a non-empty string");
     if (i.op === "read") continue;
-    if (i.op !== "write" || !isEntry(i.entry)) throw new TypeError("batch: malformed item");
+    if (i.op !== "write" || !isEntry(i.entry)) throw new BadArgument("batch: malformed item");
   }
 }
 

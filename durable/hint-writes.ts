@@ -1,4 +1,5 @@
 import { isEntry } from "../shared/entry";
+import { BadArgument } from "../shared/node-api";
 import { MAX_HINT_WRITES, type KeyedEntry } from "../shared/wire";
 
 /**
@@ -7,11 +8,11 @@ import { MAX_HINT_WRITES, type KeyedEntry } from "../shared/wire";
  */
 export function checkHintWrites(writes: unknown): asserts writes is readonly KeyedEntry[] {
   if (!Array.isArray(writes) || writes.length === 0 || writes.length > MAX_HINT_WRITES) {
-    throw new TypeError(`hint: expected 1 to ${MAX_HINT_WRITES} writes`);
+    throw new BadArgument(`hint: expected 1 to ${MAX_HINT_WRITES} writes`);
   }
   for (const write of writes as unknown[]) {
     const w = write as Partial<KeyedEntry> | null;
-    if (typeof w?.key !== "string" || w.key.length === 0) throw new TypeError("hint: key must be a non-empty string");
-    if (!isEntry(w.entry)) throw new TypeError("hint: malformed entry");
+    if (typeof w?.key !== "string" || w.key.length === 0) throw new BadArgument("hint: key must be a non-empty string");
+    if (!isEntry(w.entry)) throw new BadArgument("hint: malformed entry");
   }
 }

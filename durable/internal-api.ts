@@ -1,7 +1,7 @@
 import { isEntry, type Entry } from "../shared/entry";
 import { isVersion } from "../shared/version";
 import { FAILURE_HTTP } from "../shared/failure";
-import { isRefusal, type NodeApi, type Refusable, type WriteOrigin } from "../shared/node-api";
+import { BadArgument, isRefusal, type NodeApi, type Refusable, type WriteOrigin } from "../shared/node-api";
 import { NodePaths } from "../shared/wire";
 import { checkBatchItems } from "./batch";
 
@@ -31,16 +31,16 @@ export async function serveInternalApi(
       case `GET ${NodePaths.read}`:
         return reply(await node.read(url.searchParams.get("key") ?? ""));
       case `POST ${NodePaths.write}`: {
-        const body = await request.json<Record<string, unknown>>();
-        if (typeof body.value !== "string") throw new TypeError("value must be JSON text");
-        if (!isVersion(body.version)) throw new TypeError("malformed version");
+        const body = await bodyOf<Record<string, unknown>>(request);
+        if (typeof body.value !== "string") throw new BadArgument("value must be JSON text");
+        if (!isVersion(body.version)) throw new BadArgument("malformed version");
         const entry = { kind: "value", value: body.value, version: body.version, expiresAt: body.expiresAt ?? undefined };
-        if (!isEntry(entry)) throw new TypeError("malformed expiresAt");
+        if (!isEntry(entry)) throw new BadArgument("malformed expiresAt");
         return reply(await node.write(String(body.key ?? ""), entry, originOf(body)));
       }
       case `POST ${NodePaths.delete}`: {
-        const body = await request.json<Record<string, unknown>>();
-        if (!isVersion(body.version)) throw new TypeError("malformed version");
+        const body = await bodyOf<Record<string, unknown>>(request);
+        if (!isVersion(body.version)) throw new BadArgument("malformed version");
         const tombstone: Entry = { kind: "tombstone", version: body.version };
         return reply(await node.write(String(body.key ?? ""), tombstone, originOf(body)));
       }
@@ -49,31 +49,42 @@ export async function serveInternalApi(
         return reply(await node.list(q.get("prefix") ?? "", q.get("after") ?? "", Number(q.get("limit"))));
       }
       case `POST ${NodePaths.batch}`: {
-        const body = await request.json<{ items?: unknown }>();
+        const body = await bodyOf<{ items?: unknown }>(request);
         checkBatchItems(body.items);
         return reply(await node.batch(body.items));
       }
       case `POST ${NodePaths.stabilization}`: {
-        const body = await request.json<{ entries?: unknown }>();
+        const body = await bodyOf<{ entries?: unknown }>(request);
         const entries = Array.isArray(body.entries) ? body.entries : [];
-        if (!entries.every((e) => isEntry((e as { entry?: unknown })?.entry))) throw new TypeError("malformed entry");
+        if (!entries.every((e) => isEntry((e as { entry?: unknown })?.entry))) throw new BadArgument("malformed entry");
         return reply(await node.applyEntries(entries));
       }
       default:
         return json({ error: { code: "not_found", message: `no internal route ${request.method} ${url.pathname}` } }, 404);
     }
   } catch (error) {
-    if (error instanceof TypeError || error instanceof SyntaxError) {
-      return json({ error: { code: "bad_request", message: error.message } }, 400);
-    }
+    // The caller's mistake alone; any other error is a bug here, and a 500.
+    if (error instanceof BadArgument) return json({ error: { code: "bad_request", message: error.message } }, 400);
     throw error;
   }
+}
+
+/** The request's JSON object body; malformed JSON or another JSON value is the caller's mistake. */
+async function bodyOf<T>(request: Request): Promise<T> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new BadArgument("body must be JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadArgument("body must be a JSON object");
+  return body as T;
 }
 
 function originOf(body: Record<string, unknown>): WriteOrigin {
   if (body.origin === undefined || body.origin === "client") return "client";
   if (body.origin === "repair") return "repair";
-  throw new TypeError("origin must be client or repair");
+  throw new BadArgument("origin must be client or repair");
 }
 
 function reply<T>(result: Refusable<T>): Response {

@@ -1,6 +1,6 @@
 import { pageOf } from "../shared/catch-up";
 import { nodePage } from "../shared/listing";
-import type { Refusable, Refusal, WriteOrigin } from "../shared/node-api";
+import { BadArgument, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
 import type { Ring } from "../shared/ring";
 import { refuseWhenFull } from "../shared/storage/store-rules";
 import { ringDigest } from "../shared/view";
@@ -160,7 +160,7 @@ export class ReplicaOps {
     this.commits.flush();
     const held = this.deps.heldRing();
     if (part === "hints") return { ...pageOf(this.deps.hints.page(target, after, HINT_PAGE), HINT_PAGE, () => true), ...held };
-    if (part !== "replicas") throw new TypeError("catchUpPage: part must be hints or replicas");
+    if (part !== "replicas") throw new BadArgument("catchUpPage: part must be hints or replicas");
     const theirs = this.ringOf(ring);
     const scanned = this.deps.store.entriesAfter(after, CATCH_UP_SCAN);
     return { ...pageOf(scanned, CATCH_UP_SCAN, (key) => theirs.preferenceList(key).includes(target)), ...held };

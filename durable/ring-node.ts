@@ -6,7 +6,7 @@ import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
 import type { Envelope, MembershipEvent } from "../shared/swim";
 import type { MetricFamily } from "../shared/metrics";
-import { refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
+import { BadArgument, refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
 import { ringDigest, ringMembers } from "../shared/view";
 import type {
   AntiEntropyReply,
@@ -179,8 +179,8 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   async write(key: string, entry: Entry, origin: WriteOrigin = "client"): Promise<Refusable<WriteReply>> {
     requireKey(key);
-    if (!isEntry(entry)) throw new TypeError("write: malformed entry");
-    if (origin !== "client" && origin !== "repair") throw new TypeError("write: origin must be client or repair");
+    if (!isEntry(entry)) throw new BadArgument("write: malformed entry");
+    if (origin !== "client" && origin !== "repair") throw new BadArgument("write: origin must be client or repair");
     return (await this.admitData()) ?? this.replica.write({ key, entry }, origin);
   }
 
@@ -193,16 +193,16 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   /** A page of a listing: this node's keys after `after` with `prefix` (see shared/listing.ts). */
   async list(prefix: string, after: string, limit: number): Promise<Refusable<ListReply>> {
     if (typeof prefix !== "string" || typeof after !== "string" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new TypeError("list: expected a prefix, a key to start after and a limit");
+      throw new BadArgument("list: expected a prefix, a key to start after and a limit");
     }
     return (await this.admitData()) ?? this.replica.list(prefix, after, limit);
   }
 
   async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {
-    if (!Array.isArray(entries)) throw new TypeError("applyEntries: expected an array of entries");
+    if (!Array.isArray(entries)) throw new BadArgument("applyEntries: expected an array of entries");
     for (const item of entries) {
       requireKey(item?.key);
-      if (!isEntry(item.entry)) throw new TypeError("applyEntries: malformed entry");
+      if (!isEntry(item.entry)) throw new BadArgument("applyEntries: malformed entry");
     }
     const refused = from === undefined ? await this.admitData() : this.admitPeer(from);
     return refused ?? this.replica.applyEntries(entries, from !== undefined);
@@ -211,7 +211,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   /** Keeps writes for `target`, a home replica of their keys that is down (see durable/hints.ts). */
   async hint(target: string, writes: readonly KeyedEntry[]): Promise<Refusable<HintReply>> {
     requireKey(target);
-    if (target === this.name) throw new TypeError("hint: a node does not hold hints for itself");
+    if (target === this.name) throw new BadArgument("hint: a node does not hold hints for itself");
     checkHintWrites(writes);
     return (await this.admitData()) ?? this.replica.hint(target, writes);
   }
@@ -220,7 +220,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   async catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpReply>> {
     requireKey(target);
     if (!Array.isArray(ring) || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
-      throw new TypeError("catchUpPage: expected the target's ring members and a key to start after");
+      throw new BadArgument("catchUpPage: expected the target's ring members and a key to start after");
     }
     return this.admitPeer(target) ?? this.replica.catchUpPage(target, ring, part, after);
   }
@@ -441,5 +441,5 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 }
 
 function requireKey(key: unknown): asserts key is string {
-  if (typeof key !== "string" || key.length === 0) throw new TypeError("key must be a non-empty string");
+  if (typeof key !== "string" || key.length === 0) throw new BadArgument("key must be a non-empty string");
 }

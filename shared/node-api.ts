@@ -75,6 +75,15 @@ export function isRefusal(value: unknown): value is Refusal {
 /** Why the router writes: a client's write, or a read repair (counted apart in the node's metrics). */
 export type WriteOrigin = "client" | "repair";
 
+/**
+ * A call's arguments failed a node's boundary check. Its own class, so that
+ * the node's internal HTTP API answers 400 for it alone: a TypeError from a
+ * bug in node code is a 500, not the caller's fault.
+ */
+export class BadArgument extends Error {
+  override readonly name = "BadArgument";
+}
+
 export interface NodeApi {
   // ---- replica operations (the router; `applyEntries` also peers) ----------
   read(key: string): Promise<Refusable<ReadReply>>;

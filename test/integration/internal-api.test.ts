@@ -39,4 +39,12 @@ describe("a node's internal API", () => {
     expect((await call("/d/stabilization", { entries: [{ key: "x", entry: { kind: "value" } }] })).status).toBe(400);
     expect((await call("/d/nope")).status).toBe(404);
   });
+
+  it("answers 400 bad_request to a body that is not JSON, or not an object", async () => {
+    for (const body of ["{not json", "null", "[1]", '"text"']) {
+      const response = await node().fetch("https://ring-node/d/write", { method: "POST", body });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "bad_request" } });
+    }
+  });
 });
