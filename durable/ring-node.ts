@@ -4,9 +4,10 @@ import { isEntry, type Entry } from "../shared/entry";
 import { createLogger, type Logger } from "../shared/log";
 import { RecentEvents } from "../shared/recent-events";
 import { Ring } from "../shared/ring";
-import type { Envelope, MembershipEvent } from "../shared/swim";
+import { isEnvelope, MAX_WIRE_MEMBERS, type Envelope, type MembershipEvent } from "../shared/swim";
 import type { MetricFamily } from "../shared/metrics";
 import { BadArgument, refusal, type NodeApi, type Refusable, type Refusal, type WriteOrigin } from "../shared/node-api";
+import { isVersion } from "../shared/version";
 import { ringDigest, ringMembers } from "../shared/view";
 import type {
   AntiEntropyReply,
@@ -26,6 +27,7 @@ import type {
   ApplyEntriesReply,
   WriteReply,
 } from "../shared/wire";
+import { MAX_PEER_ITEMS } from "../shared/wire";
 import { checkBatchItems } from "./batch";
 import { CatchUpRun } from "./catch-up";
 import { HintStore } from "./hints";
@@ -199,7 +201,9 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   }
 
   async applyEntries(entries: readonly KeyedEntry[], from?: string): Promise<Refusable<ApplyEntriesReply>> {
-    if (!Array.isArray(entries)) throw new BadArgument("applyEntries: expected an array of entries");
+    if (!Array.isArray(entries) || entries.length > MAX_PEER_ITEMS) {
+      throw new BadArgument(`applyEntries: expected an array of at most ${MAX_PEER_ITEMS} entries`);
+    }
     for (const item of entries) {
       requireKey(item?.key);
       if (!isEntry(item.entry)) throw new BadArgument("applyEntries: malformed entry");
@@ -219,7 +223,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
   /** A page of what `target`, catching up, should have from this node (see shared/catch-up.ts). */
   async catchUpPage(target: string, ring: readonly string[], part: CatchUpPart, after: string): Promise<Refusable<CatchUpReply>> {
     requireKey(target);
-    if (!Array.isArray(ring) || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
+    if (!Array.isArray(ring) || ring.length > MAX_WIRE_MEMBERS || !ring.every((n) => typeof n === "string") || typeof after !== "string") {
       throw new BadArgument("catchUpPage: expected the target's ring members and a key to start after");
     }
     return this.admitPeer(target) ?? this.replica.catchUpPage(target, ring, part, after);
@@ -244,6 +248,10 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   /** Anti-entropy: a peer's versions of some keys against ours. */
   async antiEntropy(items: readonly KeyVersion[], from: string): Promise<Refusable<AntiEntropyReply>> {
+    requireKey(from);
+    if (!Array.isArray(items) || items.length > MAX_PEER_ITEMS || !items.every((i) => typeof i?.key === "string" && isVersion(i.version))) {
+      throw new BadArgument(`antiEntropy: expected at most ${MAX_PEER_ITEMS} keys with versions`);
+    }
     return this.admitPeer(from) ?? this.rebalancer.answerAntiEntropy(items);
   }
 
@@ -256,6 +264,7 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
    * per probe, while silence is exactly what SWIM expects of a lost message.
    */
   async swim(envelope: Envelope): Promise<Envelope[] | null> {
+    if (!isEnvelope(envelope)) throw new BadArgument("swim: malformed envelope");
     if (!this.faults.canReach(envelope.from)) return null;
     const replies = await this.gossip.receive(envelope);
     this.work.arm();
@@ -277,6 +286,9 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
 
   /** Joins the cluster through `introducers` (an operator adding this node). */
   async join(introducers: readonly string[]): Promise<Refusable<NodeStats>> {
+    if (!Array.isArray(introducers) || introducers.length > MAX_WIRE_MEMBERS || !introducers.every((n) => typeof n === "string")) {
+      throw new BadArgument(`join: expected at most ${MAX_WIRE_MEMBERS} member names`);
+    }
     const refused = this.faults.admitPeer(this.name, undefined);
     if (refused) return refused;
     await this.gossip.join(introducers);

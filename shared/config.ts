@@ -1,6 +1,7 @@
 import { parseAccess, type AccessConfig } from "./access";
 import { DEFAULT_SPECULATIVE_RETRY, parseSpeculativeRetry, type SpeculativeRetry } from "./speculation";
 import { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./swim";
+import { MAX_PEER_ITEMS } from "./wire";
 
 /**
  * Cluster configuration, read from the Worker's vars.
@@ -189,7 +190,7 @@ export function parseConfig(vars: ConfigVars): ClusterConfig {
     membershipTtlMs: integer(vars, "MEMBERSHIP_TTL_MS", 1000, 0, 3_600_000),
     deadNodeGraceMs: deadNodeGrace(vars, swim),
     repairIntervalMs: integer(vars, "REPAIR_INTERVAL_MS", 10_000, 100, 86_400_000),
-    repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, 10_000),
+    repairBatch: integer(vars, "REPAIR_BATCH", 256, 1, MAX_PEER_ITEMS),
     tombstoneTtlMs: integer(vars, "TOMBSTONE_TTL_MS", 10 * 86_400_000, 3_600_000, 365 * 86_400_000),
     storage: {
       // An isolate has 128 MB, shared by the objects in it.

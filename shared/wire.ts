@@ -194,6 +194,9 @@ export interface ListReply {
 /** Operations in one client batch, so in one node's share at most. */
 export const MAX_BATCH_OPS = 100;
 
+/** Keys in one anti-entropy call or entries in one applyEntries call (REPAIR_BATCH's bound). */
+export const MAX_PEER_ITEMS = 10_000;
+
 /** Writes in one hint call: a batch's writes for one replica and holder at most. */
 export const MAX_HINT_WRITES = MAX_BATCH_OPS;
 

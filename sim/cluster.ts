@@ -1,4 +1,4 @@
-import { SwimMember, type SwimConfig } from "../shared/swim";
+import { isEnvelope, SwimMember, type SwimConfig } from "../shared/swim";
 import type { Envelope, MembershipEvent, SwimMessage, SwimSnapshot } from "../shared/swim";
 import { EventQueue } from "./heap";
 import { LAN, Network, type NetworkOptions } from "./network";
@@ -174,6 +174,9 @@ export class SimCluster {
         return;
       }
       case "deliver":
+        // What a ring node's boundary would refuse must never be sent.
+        if (!isEnvelope(event.env))
+          throw new Error(`${this.names[event.node]}: received a malformed envelope ${JSON.stringify(event.env)}`);
         if (this.up[event.node]) this.handle(event.node, this.members[event.node]!.receive(this.time, event.env));
         return;
     }

@@ -5,5 +5,6 @@
  */
 export { SwimMember } from "./member";
 export { DEFAULT_SWIM_CONFIG, validateConfig, type SwimConfig } from "./config";
+export { isEnvelope, MAX_WIRE_MEMBERS } from "./envelope";
 export { isLive } from "./rules";
 export type { Envelope, MemberState, MemberStatus, MembershipEvent, SnapshotMember, SwimMessage, SwimSnapshot, Update } from "./types";
