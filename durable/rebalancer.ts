@@ -39,6 +39,12 @@ const DRAIN_BATCH = 256;
  * Every transfer is an idempotent merge on the receiver, so a retry, a
  * duplicate or a race with a client's write is harmless.
  */
+/** What shipping a plan did: keys dropped here once confirmed, and the nodes whose shipment failed. */
+export interface Executed {
+  readonly dropped: number;
+  readonly failed: readonly string[];
+}
+
 export class Rebalancer {
   private cursor = "";
 
@@ -115,17 +121,20 @@ export class Rebalancer {
    * Hands every key to the ring without this node (a graceful leave), a batch
    * at a time in key order. Returns how many keys left.
    */
-  async drain(without: Ring): Promise<number> {
+  async drain(without: Ring): Promise<Executed> {
     let dropped = 0;
+    const failed = new Set<string>();
     for (let cursor = "", more = true; more;) {
       const page = this.store.entriesAfter(cursor, DRAIN_BATCH);
       more = page.length === DRAIN_BATCH;
       if (page.length > 0) cursor = page[page.length - 1]!.key;
       const plan = new Plan();
       for (const { key, entry } of page) plan.relinquish(key, entry, without.preferenceList(key));
-      dropped += await this.execute(plan);
+      const step = await this.execute(plan);
+      dropped += step.dropped;
+      for (const node of step.failed) failed.add(node);
     }
-    return dropped;
+    return { dropped, failed: [...failed] };
   }
 
   /**
@@ -156,8 +165,9 @@ export class Rebalancer {
    * in flight (a router with an older view); its newer entry was not shipped, so
    * the key stays until a later sweep ships that too.
    */
-  private async execute(plan: Plan): Promise<number> {
+  private async execute(plan: Plan): Promise<Executed> {
     const confirmed = new Map<string, Map<string, Entry>>();
+    const failed: string[] = [];
     await Promise.all(
       [...plan.sends].map(async ([node, items]) => {
         const got = new Map<string, Entry>();
@@ -169,6 +179,7 @@ export class Rebalancer {
             this.metrics.sweepSentRows.inc({}, chunk.length);
             this.metrics.sweepSentBytes.inc({}, bytesOf(chunk));
           } catch {
+            failed.push(node);
             return; // The rest waits for the next sweep.
           }
         }
@@ -183,7 +194,7 @@ export class Rebalancer {
       }
     }
     this.metrics.handedOff.inc({}, dropped);
-    return dropped;
+    return { dropped, failed };
   }
 
   /** Entries another node's sweep sent here, or that a peer's anti-entropy answer said were newer there. */

@@ -86,18 +86,23 @@ export class ReplicaOps {
    * Writes queued for a group commit are applied before each count, so they are
    * handed off too.
    */
-  async drain(drainOnce: () => Promise<number>): Promise<{ handedOff: number; remaining: number }> {
+  async drain(
+    drainOnce: () => Promise<{ dropped: number; failed: readonly string[] }>,
+  ): Promise<{ handedOff: number; remaining: number; unconfirmed: readonly string[] }> {
     let handedOff = 0;
+    let unconfirmed: readonly string[] = [];
     this.commits.flush();
     let remaining = this.heldRows();
     for (let round = 0; round < LEAVE_ROUNDS && remaining > 0; round++) {
       this.commits.flush();
-      const dropped = await drainOnce();
+      const { dropped, failed } = await drainOnce();
       handedOff += dropped;
+      // The last round's: the nodes that still did not take what they were sent.
+      unconfirmed = failed;
       remaining = this.heldRows();
       if (dropped === 0) break;
     }
-    return { handedOff, remaining };
+    return { handedOff, remaining, unconfirmed };
   }
 
   /** Applies the writes queued for a group commit now. */

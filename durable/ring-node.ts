@@ -312,10 +312,10 @@ export class RingNode extends DurableObject<Env> implements NodeApi {
     const without = this.buildRing((this.ring?.members ?? []).filter((name) => name !== this.name));
     // Hints this node holds become its entries, so the drain hands them to the ring too.
     this.handover.absorb(() => true);
-    const { handedOff, remaining: rows } = await this.replica.drain(() => this.rebalancer.drain(without));
+    const { handedOff, remaining: rows, unconfirmed } = await this.replica.drain(() => this.rebalancer.drain(without));
     // A hint that did not fit in this node's store is still here: it must not leave with it.
     const remaining = rows + this.hints.summary().entries;
-    if (remaining > 0) return { left: false, handedOff, remaining };
+    if (remaining > 0) return { left: false, handedOff, remaining, unconfirmed };
     await this.gossip.leave();
     this.work.left();
     return { left: true, handedOff, stats: this.ownStats() };

@@ -137,7 +137,8 @@ export interface StorageStats {
 /** The outcome of a graceful leave: the node leaves only once every key it held was taken. */
 export type LeaveResult =
   | { readonly left: true; readonly handedOff: number; readonly stats: NodeStats }
-  | { readonly left: false; readonly handedOff: number; readonly remaining: number };
+  /** `unconfirmed`: the nodes that did not take the keys sent them (none named: keys whose new replicas are unknown, or unplaced hints). */
+  | { readonly left: false; readonly handedOff: number; readonly remaining: number; readonly unconfirmed: readonly string[] };
 
 /** Injected faults, for tests and experiments. */
 export type Fault =

@@ -86,9 +86,12 @@ export async function removeNode(request: IRequest, env: Env): Promise<Response>
     throw new HttpError(
       503,
       "leave_incomplete",
-      `${name} handed off ${result.handedOff} keys but ${result.remaining} remain: some of their replicas did not confirm. ` +
+      `${name} handed off ${result.handedOff} keys but ${result.remaining} remain: ` +
+        (result.unconfirmed.length > 0
+          ? `${result.unconfirmed.join(", ")} did not confirm the keys sent them. `
+          : "some were not placed. ") +
         `${name} stays a member; retry once the cluster is healthy`,
-      { handedOff: result.handedOff, remaining: result.remaining },
+      { handedOff: result.handedOff, remaining: result.remaining, nodes: result.unconfirmed },
     );
   }
   return json({ node: name, handedOff: result.handedOff, swim: result.stats.swim });

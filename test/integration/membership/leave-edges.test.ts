@@ -18,6 +18,9 @@ describe("leaving, at the edges", () => {
     const body = await expectError(await leave(), 503, "leave_incomplete");
     expect(body.error).toMatchObject({ remaining: expect.any(Number), handedOff: expect.any(Number) });
     expect(body.error.remaining).toBeGreaterThan(0);
+    // The replica that did not take its keys is named, so the operator knows whom to look at.
+    expect(body.error.nodes).toEqual(["node-1"]);
+    expect(body.error.message).toContain("node-1 did not confirm");
     expect((await stub("node-5").stats()).swim?.state).toBe("alive");
     expect(await driver.alarmOf("node-5")).not.toBeNull();
 
