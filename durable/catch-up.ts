@@ -105,6 +105,12 @@ export class CatchUpRun {
     }
   }
 
+  /** Ends a pass without finishing it: the node left, and has nothing to catch up on (a rejoin begins a new pass). */
+  abandon(): void {
+    this.state = undefined;
+    this.deps.kv.delete(STATE_KEY);
+  }
+
   private save(state: CatchUp): void {
     this.state = state;
     this.deps.kv.put(STATE_KEY, state);

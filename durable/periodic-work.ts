@@ -72,8 +72,9 @@ export class PeriodicWork {
     this.arm();
   }
 
-  /** The node left: its periodic jobs stop. */
+  /** The node left: its periodic jobs stop, a catch-up pass with them (it would never step again, and say "joining" for ever). */
   left(): void {
+    this.deps.catchUp.abandon();
     this.rules.left();
     this.arm();
   }

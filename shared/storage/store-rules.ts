@@ -1,5 +1,6 @@
 import { supersedes, type Entry } from "../entry";
 import { isPurgeable } from "../expiry";
+import { invariant } from "../invariant";
 import { refusal, type Refusal } from "../node-api";
 import type { KeyedEntry } from "../wire";
 import { EntryCache, type CacheStats } from "./entry-cache";
@@ -218,6 +219,8 @@ export class StoreRules implements ReplicaStorage {
       else tombstones++;
       bytes += entryBytes(key, after);
     }
+    // `before` is what the store holds, so it was counted: a count below zero means the counts and the rows disagree.
+    invariant(live >= 0 && tombstones >= 0 && bytes >= 0, "store counts went negative");
     return { live, tombstones, bytes };
   }
 

@@ -47,6 +47,16 @@ describe("CatchUpRun", () => {
     expect(r.applied.map((e) => e.key).sort()).toEqual(["b-a", "b-b", "b-h", "c-a", "c-b", "c-h"]);
   });
 
+  it("is abandoned at once, and stays so after a restart: a node that left catches up on nothing", async () => {
+    const storage = kv();
+    const first = run(storage);
+    first.catchUp.begin("joining", ["b"]);
+    first.catchUp.abandon();
+    expect(first.catchUp.active).toBe(false);
+    expect(first.catchUp.progress).toBeNull();
+    expect(run(storage).catchUp.active).toBe(false);
+  });
+
   it("stops at the page budget, and resumes where it was after a restart", async () => {
     const storage = kv();
     const first = run(storage);
