@@ -6,11 +6,10 @@ export const MAX_BATCH = 64;
  * storage commit.
  *
  * An object's storage commits once per turn in which it wrote, and the commit,
- * not the statement, is what a write costs. Measured with workerd on the bench
- * machine (docs/performance.md, "Optimisations", 4): a turn that writes costs about
- * 100 µs more CPU than one that does not, while a second or third upsert in the
- * same turn costs about 4 µs. Each replica write arriving over RPC runs in a turn
- * of its own, so without grouping every write paid a whole commit.
+ * not the statement, is what a write costs: a turn that writes costs far more CPU
+ * than a further upsert in the same turn (docs/performance.md, "Optimisations", 4).
+ * Each replica write arriving over RPC runs in a turn of its own, so without
+ * grouping every write would pay a whole commit.
  *
  * So, under load, writes are queued, and the queue is applied in a later
  * macrotask: the writes that arrived in the meantime (other requests' calls,
@@ -22,16 +21,15 @@ export const MAX_BATCH = 64;
  * reset before its batch runs loses it as it would lose a call in flight.
  *
  * Deferring costs a timer, and a timer's turn costs about as much as the commit
- * it saves: with one client writing at a time, always deferring made writes 25%
- * slower. So a write is applied at once unless the node is busy: another write
+ * it saves, so with one client writing at a time, always deferring would make
+ * writes slower. So a write is applied at once unless the node is busy: another write
  * already arrived in the same millisecond of `Date.now()` (which in workerd
  * only moves between events), or the last batch held more than one write. A batch of one write
  * means the load has passed, and writes are applied at once again.
  *
  * A queued write must not wait long, or it misses the router's replica timeout.
  * Under overload the timer's turn comes only after everything the runtime has
- * already queued (one full benchmark run, waiting for the timer alone, answered
- * 74 writes with 503 at 128 connections). So the queue is also applied by the
+ * already queued, past the replica timeout (docs/performance.md). So the queue is also applied by the
  * next read that reaches the node (`flush`), and at once when it holds
  * `MAX_BATCH` writes: a queued write waits for the timer or the next read,
  * whichever comes first.

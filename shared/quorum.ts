@@ -230,8 +230,8 @@ type Deadline = <T>(promise: Promise<T>) => Promise<T>;
 
 /**
  * One timer for every call raced against it, started now and cancelled once
- * every raced call has settled. Timers are not free on Workers (setTimeout and
- * clearTimeout showed up at several percent of the router's CPU profile), so a
+ * every raced call has settled. Timers are not free on Workers (each costs CPU
+ * on every request: docs/performance.md), so a
  * quorum of three calls shares one instead of arming three.
  */
 function deadline(ms: number, schedule: Schedule): Deadline {

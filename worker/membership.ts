@@ -85,8 +85,8 @@ export interface GossipMembershipOptions {
  *
  * Refreshes are never shared between requests. The Workers runtime cancels a
  * request that awaits a promise whose I/O belongs to another request ("code had
- * hung"): the benchmark caught a shared in-flight refresh failing about one
- * request a second per isolate. So once a view is expired, the first request to
+ * hung"), so a shared in-flight refresh would fail the requests awaiting it
+ * that did not start it. So once a view is expired, the first request to
  * notice refreshes it itself while the others keep using the expired view
  * (stale-while-revalidate); only a request that finds no view at all waits, for
  * a refresh of its own.

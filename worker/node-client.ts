@@ -35,8 +35,8 @@ export interface NodeNamespace {
  *
  * Data calls travel by the configured transport: Workers RPC on the object
  * stub (the default: typed calls, no HTTP framing or JSON of our own) or
- * `stub.fetch` to the node's internal HTTP API. Measured locally the two cost
- * about the same (docs/performance.md).
+ * `stub.fetch` to the node's internal HTTP API (docs/performance.md compares
+ * their cost).
  */
 export class NodeClient {
   constructor(

@@ -269,7 +269,7 @@ const incompleteBody = (): HttpError =>
 
 /**
  * Reads the rest of an oversized body and discards it before the 413 goes out.
- * Cancelling it instead leaves `wrangler dev` (4.84) stuck: the next request
+ * Cancelling it instead leaves `wrangler dev`'s proxy stuck: the next request
  * waits until yet another one arrives. The platform's own request size limit
  * bounds this read.
  */
