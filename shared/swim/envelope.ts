@@ -6,8 +6,8 @@ import type { Envelope, Update } from "./types";
  * it, so a malformed or oversized one is refused there, not half-applied.
  */
 
-/** Members in one full-state sync, and updates piggybacked on one message: ringkv's bound on a cluster's size. */
-export const MAX_WIRE_MEMBERS = 1024;
+/** Members in one full-state sync (graves of dead and left members included), and updates on one message. */
+export const MAX_WIRE_MEMBERS = 10_000;
 
 const STATES = new Set(["alive", "suspect", "dead", "left"]);
 
