@@ -42,12 +42,26 @@ export class RingKVError extends Error {
     return problem === undefined ? undefined : new RingKVError(400, "invalid_value", `value is not JSON as given: ${problem}`);
   }
 
-  /** The first put of a batch whose value JSON cannot carry unchanged, as ringkv refuses the batch: 400 with its `index`. */
+  /**
+   * The first operation of a batch ringkv would refuse, as it refuses the
+   * batch: 400 with its `index`, for a put whose value JSON cannot carry
+   * unchanged (`invalid_value`) or a field the operation does not take
+   * (`unknown_field`; a field set to undefined is no field).
+   */
   static invalidOp(ops: readonly { readonly op: string; readonly value?: unknown }[]): RingKVError | undefined {
     if (!Array.isArray(ops)) return undefined;
     for (const [index, op] of ops.entries()) {
       const invalid = op?.op === "put" ? RingKVError.invalidValue(op.value) : undefined;
       if (invalid !== undefined) return new RingKVError(400, invalid.code, `ops[${index}]: ${invalid.message}`, { index });
+      const allowed = op?.op === "put" ? PUT_FIELDS : KEY_FIELDS;
+      const extra =
+        typeof op === "object" && op !== null
+          ? Object.keys(op).find((k) => !allowed.includes(k) && (op as Record<string, unknown>)[k] !== undefined)
+          : undefined;
+      if (extra !== undefined) {
+        const message = `ops[${index}]: unknown field ${JSON.stringify(extra)}; a ${op.op} takes ${allowed.join(", ")}`;
+        return new RingKVError(400, "unknown_field", message, { index });
+      }
     }
     return undefined;
   }
@@ -74,3 +88,6 @@ export class RingKVError extends Error {
 
 /** The mark ringkv's binding puts before the JSON body in a thrown error's message (worker/binding.ts). */
 const BODY_MARK = "ringkv-error ";
+
+const PUT_FIELDS = ["op", "key", "value", "ttl", "expiresAt"];
+const KEY_FIELDS = ["op", "key"];

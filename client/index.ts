@@ -164,7 +164,8 @@ export class RingKVClient {
       try {
         return await attempt();
       } catch (error) {
-        const retryable = error instanceof RingKVError && (error.status === 503 || error.status === 0);
+        // too_few_nodes: the ring cannot hold the quorum, and says no retry can succeed.
+        const retryable = error instanceof RingKVError && (error.status === 503 || error.status === 0) && error.code !== "too_few_nodes";
         if (!retryable || n >= this.options.retries) throw error;
         const cap = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** n);
         await this.sleep(Math.floor(this.random() * cap));

@@ -13,6 +13,9 @@
  * and the client (before a value is sent); dependency-free, like all of client/.
  */
 
+/** How deeply a stored value may nest (arrays and objects inside each other). */
+export const MAX_JSON_DEPTH = 1000;
+
 /** Why `value` would not be stored as given (`invalid_value`), naming where in it; undefined if it would. */
 export function jsonValueProblem(value: unknown): string | undefined {
   // Depth first with an explicit stack (no recursion limit on deep values).
@@ -35,6 +38,8 @@ export function jsonValueProblem(value: unknown): string | undefined {
     const shape = objectProblem(v, path);
     if (shape !== undefined) return shape;
     open.add(v);
+    // `open` holds the objects on the path to this one: its size is the depth.
+    if (open.size > MAX_JSON_DEPTH) return `value nests deeper than ${MAX_JSON_DEPTH} levels`;
     stack.push({ leave: v });
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: `${path}[${i}]` });

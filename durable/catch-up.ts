@@ -80,6 +80,8 @@ export class CatchUpRun {
         .filter(({ peer }) => askable(peer))
         .map(({ peer }) => this.pullFrom(peer, pages)),
     );
+    // Abandoned while the pages were on their way (the node left): nothing more to do.
+    if (this.state === undefined) return true;
     const state = this.state;
     this.save(state);
     if (!caughtUp(state)) return false;
@@ -99,8 +101,10 @@ export class CatchUpRun {
       } catch {
         return; // Unreachable now: this one at the next step.
       }
+      // A node that left while the page was on its way keeps nothing of it.
+      if (this.state === undefined) return;
       this.deps.apply(page.entries);
-      if (!this.deps.counts(page) || this.state === undefined) return;
+      if (!this.deps.counts(page)) return;
       this.save(afterPage(this.state, peer, pull.part, page));
     }
   }

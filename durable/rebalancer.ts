@@ -19,6 +19,12 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Keys per batch of a graceful leave's drain: what the node holds in memory at once. */
 const DRAIN_BATCH = 256;
 
+/** What shipping a plan did: keys dropped here once confirmed, and the nodes whose shipment failed. */
+export interface Executed {
+  readonly dropped: number;
+  readonly failed: readonly string[];
+}
+
 /**
  * Moves data to where the ring says it belongs, and keeps replicas in step.
  *
@@ -39,12 +45,6 @@ const DRAIN_BATCH = 256;
  * Every transfer is an idempotent merge on the receiver, so a retry, a
  * duplicate or a race with a client's write is harmless.
  */
-/** What shipping a plan did: keys dropped here once confirmed, and the nodes whose shipment failed. */
-export interface Executed {
-  readonly dropped: number;
-  readonly failed: readonly string[];
-}
-
 export class Rebalancer {
   private cursor = "";
 
@@ -119,7 +119,8 @@ export class Rebalancer {
 
   /**
    * Hands every key to the ring without this node (a graceful leave), a batch
-   * at a time in key order. Returns how many keys left.
+   * at a time in key order. Returns how many keys left, and the nodes that did
+   * not take what they were sent.
    */
   async drain(without: Ring): Promise<Executed> {
     let dropped = 0;

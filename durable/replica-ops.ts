@@ -80,7 +80,8 @@ export class ReplicaOps {
 
   /**
    * A graceful leave's handoff: `drainOnce` hands keys to the ring without this
-   * node and says how many left. Writes still arrive while the keys are shipped
+   * node and says how many left and which nodes did not take theirs (the last
+   * round's are reported). Writes still arrive while the keys are shipped
    * (routers with an older view, read repair finishing in the background); they
    * keep their keys here, so it drains again while each round makes progress.
    * Writes queued for a group commit are applied before each count, so they are

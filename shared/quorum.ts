@@ -129,6 +129,8 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
   let pending = 0;
   let done = false;
   let cancelSpeculation: (() => void) | undefined;
+  /** Every call made, in order: whether it has settled, and whether another replica stands in for it. */
+  const asked: Asked[] = [];
 
   return new Promise<Gathered<T>>((resolve, reject) => {
     const settled = (): Promise<readonly ReplicaOutcome<T>[]> =>
@@ -157,7 +159,7 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       if (!done && next < nodes.length) ask(nodes[next++]!, deadline(timeoutMs, schedule));
     };
 
-    /** `replaced`: the call was already replaced at its timeout, so its failure brings in no one more. */
+    /** `replaced`: another replica already stands in for the call (its timeout, or speculation), so its failure brings in no one more. */
     const record = (outcome: ReplicaOutcome<T>, startedAt: number | undefined, replaced: boolean): void => {
       pending--;
       outcomes.push(outcome);
@@ -172,22 +174,27 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       pending++;
       const startedAt = timing?.now();
       const answer = call(node);
-      let replaced = false;
-      const succeed = (value: T) => record({ node, ok: true, value }, startedAt, replaced);
+      const self: Asked = { replaced: false, settled: false };
+      asked.push(self);
+      const succeed = (value: T) => {
+        self.settled = true;
+        record({ node, ok: true, value }, startedAt, self.replaced);
+      };
       const fail = (error: unknown) => {
         const { kind, message } = classify(error);
         const outcome = { node, ok: false as const, reason: message };
         kinds.set(outcome, kind);
         options.onFailure?.(node, kind, message);
-        record(outcome, startedAt, replaced);
+        self.settled = true;
+        record(outcome, startedAt, self.replaced);
       };
       const grace = options.lateGraceMs;
       started.push(
         race(answer).then(succeed, (error: unknown) => {
           if (!(error instanceof TimeoutError) || grace === undefined) return fail(error);
           // Replaced now, but still pending: its late answer may yet make the quorum.
-          replaced = true;
-          replace();
+          if (!self.replaced) replace();
+          self.replaced = true;
           return deadline(grace, schedule)(answer).then(succeed, fail);
         }),
       );
@@ -199,6 +206,11 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       const extra = Math.min(pending, required - successes.length, nodes.length - next);
       if (extra <= 0) return;
       options.onSpeculate?.(extra);
+      // The calls backed up now have their stand-ins: a later failure of one of them asks no one more.
+      asked
+        .filter((a) => !a.settled && !a.replaced)
+        .slice(0, extra)
+        .forEach((a) => (a.replaced = true));
       const together = deadline(timeoutMs, schedule);
       for (let i = 0; i < extra; i++) ask(nodes[next++]!, together);
     };
@@ -218,6 +230,11 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
       cancelSpeculation = schedule(options.speculateAfterMs, speculate);
     }
   });
+}
+
+interface Asked {
+  replaced: boolean;
+  settled: boolean;
 }
 
 /** Fails `promise` with a timeout if it has not settled within `ms`; the call itself runs on. */

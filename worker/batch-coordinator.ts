@@ -22,8 +22,8 @@ export type BatchOutcome =
 
 /**
  * Runs a client batch against the replicas: one call per node holding that
- * node's operations in batch order (`shared/batch-plan.ts`), all raced against
- * one replica timeout. Every write is stamped in batch order, so several writes
+ * node's operations in batch order (`shared/batch-plan.ts`), each call raced
+ * against one replica timeout, or `WRITE_PATIENCE` of them when it holds writes. Every write is stamped in batch order, so several writes
  * to one key end with the last one's version everywhere. Each operation is
  * decided on its own: its quorum met, or missed (a failed operation does not
  * fail the others). A read asks all N replicas of its key (the call to each is
@@ -40,9 +40,10 @@ export type BatchOutcome =
  * superseded (it holds a newer version, stamped by a coordinator whose clock
  * runs ahead) is stamped again and sent once more, and an operation that missed
  * its quorum because a replica is no longer a member is run once more on a
- * fresh view. Such a second run takes every operation of the batch on the
- * affected keys, in batch order, so several operations on one key still apply
- * in the order given. And as a single write's, a share holding writes waits
+ * fresh view. Such a second run takes, for each affected key, the operations
+ * from its first one that needs it on, in batch order, so several operations
+ * on one key still apply in the order given (`rerunOf`). And as a single
+ * write's, a share holding writes waits
  * past the replica timeout for a replica slowed by overload
  * (`WRITE_PATIENCE` timeouts in all), which usually applies them.
  *
@@ -55,10 +56,9 @@ export async function coordinateBatch(
   background: Background,
 ): Promise<BatchOutcome[]> {
   const first = await attempt(deps, ops, levels, background);
-  const again = new Set(first.flatMap((o, i) => (o.retry === undefined ? [] : [ops[i]!.key])));
-  if (again.size === 0) return first.map((o) => o.outcome);
+  const rerun = rerunOf(ops, first);
+  if (rerun.length === 0) return first.map((o) => o.outcome);
   if (first.some((o) => o.retry === "not_member")) await deps.membership.view({ fresh: true });
-  const rerun = ops.flatMap((op, i) => (again.has(op.key) ? [i] : []));
   const second = await attempt(
     deps,
     rerun.map((i) => ops[i]!),
@@ -70,11 +70,36 @@ export async function coordinateBatch(
   return outcomes;
 }
 
+/**
+ * The operations a second run takes, in batch order: per key, every operation
+ * from the first one that needs a second run on, since a write run again is
+ * stamped newer than the first run's later writes of its key, which must then
+ * be run again too. A read is left out when a later write of its key was sent
+ * in the first run: it could read that later write, which its answer must not
+ * show. It keeps its first outcome.
+ */
+export function rerunOf(ops: readonly BatchOp[], first: readonly Attempted[]): number[] {
+  const from = new Map<string, number>();
+  first.forEach((o, i) => {
+    if (o.retry !== undefined && !from.has(ops[i]!.key)) from.set(ops[i]!.key, i);
+  });
+  const lastWrite = new Map<string, number>();
+  ops.forEach((op, i) => {
+    if (op.op !== "get") lastWrite.set(op.key, i);
+  });
+  return ops.flatMap((op, i) => {
+    const start = from.get(op.key);
+    if (start === undefined || i < start) return [];
+    if (op.op === "get" && (lastWrite.get(op.key) ?? -1) > i) return [];
+    return [i];
+  });
+}
+
 /** A single write's patience: its replica timeout, then twice that again for a late answer (lateGraceMs). */
 const WRITE_PATIENCE = 3;
 
 /** An operation's outcome, and why it should be run once more, if it should. */
-interface Attempted {
+export interface Attempted {
   readonly outcome: BatchOutcome;
   readonly retry?: "superseded" | "not_member" | undefined;
 }

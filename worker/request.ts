@@ -1,4 +1,5 @@
-import { jsonValueProblem } from "../client/json-value";
+import { jsonValueProblem, MAX_JSON_DEPTH } from "../client/json-value";
+import { jsonTextDepth } from "../shared/json-depth";
 import type { Limits } from "../shared/config";
 import { parseExpiry } from "../shared/expiry";
 import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
@@ -136,28 +137,40 @@ export function parseJsonMarking(text: string): { body: unknown; inexact: string
     inexact ??= context.source;
     return INEXACT;
   };
+  // Bounded before parsing: the reviver recurses, and whether it runs depends on the text.
+  if (text.length > 2 * MAX_BODY_DEPTH && jsonTextDepth(text) > MAX_BODY_DEPTH) throw tooDeep();
   try {
     const body: unknown = mayHoldInexactNumber(text) ? JSON.parse(text, mark) : JSON.parse(text);
     return { body, inexact };
   } catch (error) {
-    // Only the reviver recurses (JSON.parse itself does not): valid JSON, nested past the runtime's stack.
     if (error instanceof RangeError) throw tooDeep();
     throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
   }
 }
 
-/** A value's JSON text. JSON.stringify recurses, so a value nested past the runtime's stack is refused (`invalid_value`), not a 500. */
+/**
+ * A value's JSON text, nesting at most MAX_JSON_DEPTH levels (`invalid_value`
+ * past it). The body it came in was bounded first (`parseJsonMarking`), so
+ * serializing, which recurses, stays far inside the stack; a RangeError is
+ * still refused rather than answered 500.
+ */
 function valueText(value: unknown): string {
+  let text: string;
   try {
-    return JSON.stringify(value);
+    text = JSON.stringify(value);
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep();
     throw error;
   }
+  if (text.length > 2 * MAX_JSON_DEPTH && jsonTextDepth(text) > MAX_JSON_DEPTH) throw tooDeep();
+  return text;
 }
 
+/** The deepest body a value within MAX_JSON_DEPTH comes in: a batch's `{"ops":[{..."value": V}]}` adds 3 levels. */
+const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 3;
+
 function tooDeep(): HttpError {
-  return badRequest("the value nests too deeply to store (thousands of levels); flatten it", "invalid_value");
+  return badRequest(`the value nests deeper than ${MAX_JSON_DEPTH} levels (arrays and objects); flatten it`, "invalid_value");
 }
 
 export function inexactNumber(source: string): HttpError {

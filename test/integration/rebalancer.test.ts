@@ -80,12 +80,12 @@ describe("the rebalancing sweep", () => {
   });
 
   it("answers a peer's anti-entropy without taking its keys into the cache", async () => {
-    await runInDurableObject(env.RING_NODE.getByName("outsider-3"), async (_instance, state) => {
+    await runInDurableObject(env.RING_NODE.getByName("anti-entropy-cold"), async (_instance, state) => {
       const written = new ReplicaStore(state.storage);
       for (let i = 0; i < 20; i++) written.apply(`ae-${i}`, value("v", 2));
       // The same rows opened again: a cold cache, as after a restart.
       const store = new ReplicaStore(state.storage);
-      const sweep = new Rebalancer("outsider-3", store, peers().client, 1e12, Date.now);
+      const sweep = new Rebalancer("anti-entropy-cold", store, peers().client, 1e12, Date.now);
       const items = Array.from({ length: 20 }, (_, i) => ({ key: `ae-${i}`, version: { wall: 1, logical: 0, writer: "w" } }));
       expect(sweep.answerAntiEntropy(items).newer).toHaveLength(20);
       expect(store.cacheStats.entries).toBe(0);

@@ -4,7 +4,7 @@ import { refusal } from "../../shared/node-api";
 import type { MemberStatus } from "../../shared/swim";
 import { compareVersions, HybridClock, type Version } from "../../shared/version";
 import type { BatchItem, BatchReply, KeyedEntry } from "../../shared/wire";
-import { coordinateBatch, type BatchOp } from "../../worker/batch-coordinator";
+import { coordinateBatch, rerunOf, type Attempted, type BatchOp } from "../../worker/batch-coordinator";
 import { buildView, type MembershipSource } from "../../worker/membership";
 import { deferred, flush, manualTimers } from "./support/manual-timers";
 
@@ -270,5 +270,23 @@ describe("coordinateBatch: a second run, as a single write's", () => {
     await flush();
     await stuck.timers.advance(300);
     expect((await late)[0]).toHaveProperty("error");
+  });
+});
+
+describe("rerunOf: which operations a second run takes", () => {
+  const done = { outcome: { op: "get", entry: undefined } } as Attempted;
+  const retry = (why: "superseded" | "not_member") => ({ ...done, retry: why }) as Attempted;
+  const get = (key: string): BatchOp => ({ op: "get", key });
+  const put = (key: string): BatchOp => ({ op: "put", key, value: '"v"' });
+
+  it("takes a key's operations from the first that needs it on, and no other key's", () => {
+    expect(rerunOf([put("a"), get("a"), put("b")], [retry("superseded"), done, done])).toEqual([0, 1]);
+    expect(rerunOf([get("a"), put("a")], [done, retry("superseded")])).toEqual([1]);
+    expect(rerunOf([put("a"), put("b")], [done, done])).toEqual([]);
+  });
+
+  it("leaves out a read with a later write of its key: run again, it could read that write", () => {
+    expect(rerunOf([get("a"), put("a")], [retry("not_member"), retry("not_member")])).toEqual([1]);
+    expect(rerunOf([put("a"), put("b"), get("a"), put("a")], [retry("superseded"), done, done, done])).toEqual([0, 3]);
   });
 });

@@ -57,6 +57,31 @@ describe("CatchUpRun", () => {
     expect(run(storage).catchUp.active).toBe(false);
   });
 
+  it("abandoned while a page is on its way, applies none of it and stores no progress", async () => {
+    const storage = kv();
+    const applied: KeyedEntry[] = [];
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (release = resolve));
+    const catchUp = new CatchUpRun({
+      kv: storage,
+      pull: async () => {
+        await arrived;
+        return { entries: [{ key: "late", entry }], next: null, digest: "ring", ringAgeMs: 5_000 };
+      },
+      apply: (entries) => applied.push(...entries),
+      counts: () => true,
+      wallNow: () => 0,
+    });
+    catchUp.begin("joining", ["b"]);
+    const step = catchUp.step(["b"], 8, () => true);
+    catchUp.abandon();
+    release();
+    expect(await step).toBe(true);
+    expect(applied).toEqual([]);
+    expect(catchUp.active).toBe(false);
+    expect(storage.get("catch_up")).toBeUndefined();
+  });
+
   it("stops at the page budget, and resumes where it was after a restart", async () => {
     const storage = kv();
     const first = run(storage);

@@ -94,6 +94,26 @@ describe("RingKVClient", () => {
     }
   });
 
+  it("does not retry 503 too_few_nodes: the server says no retry can succeed", async () => {
+    const { client, sent } = fake([err(503, "too_few_nodes", { required: 2, replicas: 1 })]);
+    await expect(client.get("k")).rejects.toMatchObject({ status: 503, code: "too_few_nodes" });
+    expect(sent).toHaveLength(1);
+  });
+
+  it("refuses a batch operation with a field it does not take, as ringkv would, sending nothing", async () => {
+    const { client, sent } = fake([]);
+    const op = { op: "put" as const, key: "k", value: 1, tll: 5 };
+    await expect(client.batch([{ op: "get", key: "a" }, op])).rejects.toMatchObject({
+      status: 400,
+      code: "unknown_field",
+      details: { index: 1 },
+    });
+    await expect(client.batch([{ op: "delete", key: "a", value: 1 } as never])).rejects.toMatchObject({ code: "unknown_field" });
+    // A field set to undefined is no field.
+    expect(RingKVError.invalidOp([{ op: "put", key: "k", value: 1, ttl: undefined } as never])).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+
   it("retries reads and deletes on 503 and network errors with capped, jittered backoff", async () => {
     const { client, sent, delays } = fake([quorum(), new TypeError("fetch failed"), ok({ key: "k", value: 1, version: "v" })]);
     expect(await client.get("k")).toMatchObject({ value: 1 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonValueProblem } from "../../client/json-value";
+import { jsonValueProblem, MAX_JSON_DEPTH } from "../../client/json-value";
 
 /** [1, <hole>, 3]: an array with a missing index (written out, a lint error). */
 function holed(): unknown[] {
@@ -50,13 +50,17 @@ describe("jsonValueProblem", () => {
     }
   });
 
-  it("walks a value nested far deeper than the call stack goes", () => {
+  it("walks a value nested far deeper than the call stack goes, and names one deeper than MAX_JSON_DEPTH", () => {
     let deep: unknown = 1;
-    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (let i = 0; i < MAX_JSON_DEPTH; i++) deep = [deep];
     expect(jsonValueProblem(deep)).toBeUndefined();
+    expect(jsonValueProblem([deep])).toBe(`value nests deeper than ${MAX_JSON_DEPTH} levels`);
+    let far: unknown = 1;
+    for (let i = 0; i < 100_000; i++) far = [far];
+    expect(jsonValueProblem(far)).toBe(`value nests deeper than ${MAX_JSON_DEPTH} levels`);
     let bad: unknown = NaN;
-    for (let i = 0; i < 100_000; i++) bad = { x: bad };
-    expect(jsonValueProblem(bad)).toMatch(/^value(\.x){100000} is NaN/);
+    for (let i = 0; i < 500; i++) bad = { x: bad };
+    expect(jsonValueProblem(bad)).toMatch(/^value(\.x){500} is NaN/);
   });
 
   it("accepts a value exactly when JSON stores it unchanged", () => {

@@ -249,6 +249,30 @@ describe("gather with a speculative delay", () => {
   });
 });
 
+describe("gather: a call another replica stands in for", () => {
+  it("asks no one more when a call speculation backed up fails later", async () => {
+    const { schedule, advance } = manualTimers();
+    const first = deferred<string>();
+    const asked: string[] = [];
+    const result = gather({
+      nodes: ["a", "b", "c"],
+      required: 1,
+      initial: 1,
+      call: (n) => (asked.push(n), n === "a" ? first.promise : new Promise<string>(() => undefined)),
+      timeoutMs: 1000,
+      schedule,
+      speculateAfterMs: 10,
+    });
+    void result.catch(() => undefined);
+    await advance(10);
+    expect(asked).toEqual(["a", "b"]);
+    first.reject(new Error("refused"));
+    await flush();
+    // b already stands in for a.
+    expect(asked).toEqual(["a", "b"]);
+  });
+});
+
 describe("gather with patience for late answers (writes)", () => {
   it("replaces a replica at the timeout, yet counts its answer if it arrives within the grace", async () => {
     const { schedule, advance } = manualTimers();

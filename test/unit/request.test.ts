@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../../client/json-value";
 import { HttpError } from "../../worker/http";
 import { writeFromText, writeFromValue } from "../../worker/request";
 
@@ -55,23 +56,35 @@ describe("writeFromText (POST /s/key)", () => {
     expect(refusal(() => writeFromText("key=k&value=v&ttl=0", FORM, limits, NOW))).toMatchObject({ code: "invalid_ttl" });
   });
 
-  it("refuses a value nested past what serializing can walk with 400 invalid_value, not a 500", () => {
-    expect(refusal(() => writeFromText(`{"key":"k","value":${nested(200_000)}}`, "", limits, NOW))).toMatchObject({
-      status: 400,
-      code: "invalid_value",
-    });
-    // Deep and holding an inexact number: parsing it with the reviver recurses too.
-    expect(refusal(() => writeFromText(`{"key":"k","value":${nested(200_000, "1e400")}}`, "", limits, NOW))).toMatchObject({
-      code: "invalid_value",
-    });
-    expect(writeFromText(`{"key":"k","value":${nested(100)}}`, "", limits, NOW).value).toBe(nested(100));
+  it("takes a value nesting MAX_JSON_DEPTH levels and refuses a deeper one with 400 invalid_value, whatever else the body holds", () => {
+    const body = (key: string, depth: number, inner = "1") => `{"key":${JSON.stringify(key)},"value":${nested(depth, inner)}}`;
+    expect(writeFromText(body("k", MAX_JSON_DEPTH), "", limits, NOW).value).toBe(nested(MAX_JSON_DEPTH));
+    // "2024-01-01" sends the body through the reviver's parse, which recurses: the bound is the same.
+    expect(writeFromText(body("2024-01-01", MAX_JSON_DEPTH), "", limits, NOW).value).toBe(nested(MAX_JSON_DEPTH));
+    for (const key of ["k", "2024-01-01"]) {
+      expect(refusal(() => writeFromText(body(key, MAX_JSON_DEPTH + 1), "", limits, NOW))).toMatchObject({
+        status: 400,
+        code: "invalid_value",
+        message: expect.stringContaining(`deeper than ${MAX_JSON_DEPTH} levels`),
+      });
+    }
+    // Far deeper, and holding an inexact number: refused before any parse.
+    expect(refusal(() => writeFromText(body("k", 200_000, "1e400"), "", limits, NOW))).toMatchObject({ code: "invalid_value" });
   });
 });
 
 describe("writeFromValue (the binding's put)", () => {
-  it("refuses a value nested past what serializing can walk with invalid_value", () => {
-    let deep: unknown = 1;
-    for (let i = 0; i < 200_000; i++) deep = [deep];
-    expect(refusal(() => writeFromValue("k", deep, limits, {}, NOW))).toMatchObject({ status: 400, code: "invalid_value" });
+  it("refuses a value nesting deeper than MAX_JSON_DEPTH with invalid_value, and takes one at it", () => {
+    const deep = (depth: number) => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    expect(writeFromValue("k", deep(MAX_JSON_DEPTH), limits, {}, NOW).value).toBe(nested(MAX_JSON_DEPTH));
+    expect(refusal(() => writeFromValue("k", deep(MAX_JSON_DEPTH + 1), limits, {}, NOW))).toMatchObject({
+      status: 400,
+      code: "invalid_value",
+    });
+    expect(refusal(() => writeFromValue("k", deep(200_000), limits, {}, NOW))).toMatchObject({ code: "invalid_value" });
   });
 });
