@@ -43,6 +43,8 @@ export interface CatchUpDeps {
  */
 export class CatchUpRun {
   private state: CatchUp | undefined;
+  /** Which pass this is: a page that arrives for an earlier one (abandoned, maybe begun again since) is dropped. */
+  private pass = 0;
 
   constructor(private readonly deps: CatchUpDeps) {
     this.state = deps.kv.get<CatchUp>(STATE_KEY);
@@ -59,6 +61,7 @@ export class CatchUpRun {
 
   /** Starts a pass over `peers`; a pass already running goes on, from where it was, with these peers too. */
   begin(reason: CatchUpReason, peers: readonly string[]): void {
+    if (this.state === undefined) this.pass++;
     this.save(this.state === undefined ? beginCatchUp(reason, peers, this.deps.wallNow()) : withPeers(this.state, peers));
   }
 
@@ -72,16 +75,17 @@ export class CatchUpRun {
    */
   async step(peers: readonly string[], pages: number, askable: (peer: string) => boolean): Promise<boolean> {
     if (this.state === undefined) return true;
+    const pass = this.pass;
     this.state = withPeers(this.state, peers);
     const members = new Set(peers);
     for (const { peer } of pending(this.state)) if (!members.has(peer)) this.state = skipPeer(this.state, peer);
     await Promise.all(
       pending(this.state)
         .filter(({ peer }) => askable(peer))
-        .map(({ peer }) => this.pullFrom(peer, pages)),
+        .map(({ peer }) => this.pullFrom(peer, pass, pages)),
     );
-    // Abandoned while the pages were on their way (the node left): nothing more to do.
-    if (this.state === undefined) return true;
+    // Abandoned while the pages were on their way (the node left, and may have begun a new pass since).
+    if (this.state === undefined || this.pass !== pass) return this.state === undefined;
     const state = this.state;
     this.save(state);
     if (!caughtUp(state)) return false;
@@ -91,7 +95,7 @@ export class CatchUpRun {
   }
 
   /** Up to `pages` pages from `peer`; each one applied and its progress saved as it arrives. */
-  private async pullFrom(peer: string, pages: number): Promise<void> {
+  private async pullFrom(peer: string, pass: number, pages: number): Promise<void> {
     for (let i = 0; i < pages; i++) {
       const pull = this.state === undefined ? undefined : pending(this.state).find((p) => p.peer === peer);
       if (pull === undefined) return;
@@ -101,8 +105,8 @@ export class CatchUpRun {
       } catch {
         return; // Unreachable now: this one at the next step.
       }
-      // A node that left while the page was on its way keeps nothing of it.
-      if (this.state === undefined) return;
+      // A pass abandoned while the page was on its way keeps nothing of it.
+      if (this.state === undefined || this.pass !== pass) return;
       this.deps.apply(page.entries);
       if (!this.deps.counts(page)) return;
       this.save(afterPage(this.state, peer, pull.part, page));
@@ -111,6 +115,7 @@ export class CatchUpRun {
 
   /** Ends a pass without finishing it: the node left, and has nothing to catch up on (a rejoin begins a new pass). */
   abandon(): void {
+    this.pass++;
     this.state = undefined;
     this.deps.kv.delete(STATE_KEY);
   }

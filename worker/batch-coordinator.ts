@@ -79,19 +79,19 @@ export async function coordinateBatch(
  * show. It keeps its first outcome.
  */
 export function rerunOf(ops: readonly BatchOp[], first: readonly Attempted[]): number[] {
-  const from = new Map<string, number>();
-  first.forEach((o, i) => {
-    if (o.retry !== undefined && !from.has(ops[i]!.key)) from.set(ops[i]!.key, i);
-  });
   const lastWrite = new Map<string, number>();
   ops.forEach((op, i) => {
     if (op.op !== "get") lastWrite.set(op.key, i);
   });
+  const leftOut = (i: number) => ops[i]!.op === "get" && (lastWrite.get(ops[i]!.key) ?? -1) > i;
+  // A read left out starts nothing: running its key's later writes again would only risk what they got.
+  const from = new Map<string, number>();
+  first.forEach((o, i) => {
+    if (o.retry !== undefined && !leftOut(i) && !from.has(ops[i]!.key)) from.set(ops[i]!.key, i);
+  });
   return ops.flatMap((op, i) => {
     const start = from.get(op.key);
-    if (start === undefined || i < start) return [];
-    if (op.op === "get" && (lastWrite.get(op.key) ?? -1) > i) return [];
-    return [i];
+    return start === undefined || i < start || leftOut(i) ? [] : [i];
   });
 }
 

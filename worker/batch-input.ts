@@ -3,7 +3,18 @@ import { MAX_BATCH_OPS } from "../shared/wire";
 import type { Limits } from "../shared/config";
 import type { BatchOp } from "./batch-coordinator";
 import { badRequest, HttpError } from "./http";
-import { checkKey, INEXACT, inexactNumber, onlyFields, parseJsonMarking, WRITE_FIELDS, writeFromFields, writeFromValue } from "./request";
+import { jsonValueProblem } from "../client/json-value";
+import {
+  bodyTooDeep,
+  checkKey,
+  INEXACT,
+  inexactNumber,
+  onlyFields,
+  parseJsonMarking,
+  WRITE_FIELDS,
+  writeFromFields,
+  writeFromValue,
+} from "./request";
 
 /**
  * The operations of a batch, checked as their single requests would be, from
@@ -14,6 +25,7 @@ import { checkKey, INEXACT, inexactNumber, onlyFields, parseJsonMarking, WRITE_F
 
 /** `{"ops": [...]}` as JSON text: values as sent, `ttl` or `expires_at`. */
 export function batchFromText(text: string, limits: Limits, nowMs: number): BatchOp[] {
+  if (bodyTooDeep(text)) refuseDeepOp(text);
   const { body, inexact } = parseJsonMarking(text);
   const ops = (body as { ops?: unknown } | null)?.ops;
   if (typeof body !== "object" || body === null || !Array.isArray(ops)) {
@@ -40,7 +52,7 @@ export function batchFromValues(ops: unknown, limits: Limits, nowMs: number): Ba
         (fields) => {
           // HTTP's message, so that both say the same.
           if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
-          if ("expires_at" in fields) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
+          if (fields.expires_at !== undefined) throw badRequest("give expiresAt, not expires_at", "invalid_ttl");
           onlyFields(fields, ["op", "key", "value", "ttl", "expiresAt"], "a put");
           return writeFromValue(fields.key, fields.value, limits, { ttl: fields.ttl, expiresAt: fields.expiresAt }, nowMs);
         },
@@ -95,6 +107,28 @@ function parseOp(op: unknown, write: (fields: Record<string, unknown>) => Return
     default:
       throw badRequest(`unknown op ${JSON.stringify(fields.op)}; expected get, put or delete`, "invalid_batch");
   }
+}
+
+/**
+ * A body past the depth bound: names the first operation whose value nests too
+ * deeply, by its index, as any bad operation is named. JSON.parse without a
+ * reviver does not recurse, so parsing such a body is safe; one that does not
+ * parse, or whose depth is elsewhere, is left to `parseJsonMarking` to refuse.
+ */
+function refuseDeepOp(text: string): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return;
+  }
+  const ops = (body as { ops?: unknown } | null)?.ops;
+  if (!Array.isArray(ops)) return;
+  ops.forEach((op: unknown, index) => {
+    const value = (op as { value?: unknown } | null)?.value;
+    const problem = value === undefined ? undefined : jsonValueProblem(value);
+    if (problem !== undefined) throw new HttpError(400, "invalid_value", `ops[${index}]: ${problem}`, { index });
+  });
 }
 
 /** Whether `value` holds `mark` anywhere (only on the error path: finds the operation with the inexact number). */

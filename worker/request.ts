@@ -138,7 +138,7 @@ export function parseJsonMarking(text: string): { body: unknown; inexact: string
     return INEXACT;
   };
   // Bounded before parsing: the reviver recurses, and whether it runs depends on the text.
-  if (text.length > 2 * MAX_BODY_DEPTH && jsonTextDepth(text) > MAX_BODY_DEPTH) throw tooDeep();
+  if (bodyTooDeep(text)) throw tooDeep();
   try {
     const body: unknown = mayHoldInexactNumber(text) ? JSON.parse(text, mark) : JSON.parse(text);
     return { body, inexact };
@@ -168,6 +168,11 @@ function valueText(value: unknown): string {
 
 /** The deepest body a value within MAX_JSON_DEPTH comes in: a batch's `{"ops":[{..."value": V}]}` adds 3 levels. */
 const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 3;
+
+/** Whether a body nests deeper than any value within MAX_JSON_DEPTH needs. */
+export function bodyTooDeep(text: string): boolean {
+  return text.length > 2 * MAX_BODY_DEPTH && jsonTextDepth(text) > MAX_BODY_DEPTH;
+}
 
 function tooDeep(): HttpError {
   return badRequest(`the value nests deeper than ${MAX_JSON_DEPTH} levels (arrays and objects); flatten it`, "invalid_value");
@@ -211,8 +216,9 @@ function formNumber(text: string | undefined): unknown {
 
 /** Refuses a field the operation does not take (`unknown_field`): a misspelt `ttl` would otherwise be dropped without a word. */
 export function onlyFields(fields: object, allowed: readonly string[], what: string): void {
-  for (const name of Object.keys(fields)) {
-    if (!allowed.includes(name)) {
+  for (const [name, value] of Object.entries(fields)) {
+    // A field set to undefined is no field: JSON never carries one, and the binding's structured clone does.
+    if (value !== undefined && !allowed.includes(name)) {
       throw badRequest(`unknown field ${JSON.stringify(name)}; ${what} takes ${allowed.join(", ")}`, "unknown_field");
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../../client/json-value";
 import { batchFromText, batchFromValues } from "../../worker/batch-input";
 import { HttpError } from "../../worker/http";
 
@@ -72,10 +73,23 @@ describe("batchFromText and batchFromValues: fields an operation does not take",
       code: "unknown_field",
       message: expect.stringContaining('"w"'),
     });
+    // Over the binding, structured clone keeps a field set to undefined: it is no field there either.
+    expect(batchFromValues([{ op: "delete", key: "a", value: undefined }], limits, NOW)).toEqual([{ op: "delete", key: "a" }]);
+    expect(batchFromValues([{ op: "put", key: "a", value: 1, expires_at: undefined }], limits, NOW)).toHaveLength(1);
     expect(refusal(() => batchFromValues([{ op: "put", key: "a", value: 1, ttlSeconds: 5 }], limits, NOW))).toMatchObject({
       code: "unknown_field",
       details: { index: 0 },
     });
+  });
+});
+
+describe("batchFromText: a value nesting past MAX_JSON_DEPTH", () => {
+  it("refuses the batch naming the operation's index, as for any bad operation", () => {
+    const deep = "[".repeat(MAX_JSON_DEPTH + 1) + "1" + "]".repeat(MAX_JSON_DEPTH + 1);
+    const text = `{"ops":[{"op":"get","key":"a"},{"op":"put","key":"b","value":${deep}}]}`;
+    expect(refusal(() => batchFromText(text, limits, NOW))).toMatchObject({ status: 400, code: "invalid_value", details: { index: 1 } });
+    const atLimit = "[".repeat(MAX_JSON_DEPTH) + "1" + "]".repeat(MAX_JSON_DEPTH);
+    expect(batchFromText(`{"ops":[{"op":"put","key":"b","value":${atLimit}}]}`, limits, NOW)).toHaveLength(1);
   });
 });
 

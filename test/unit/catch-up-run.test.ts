@@ -82,6 +82,39 @@ describe("CatchUpRun", () => {
     expect(storage.get("catch_up")).toBeUndefined();
   });
 
+  it("drops a page of an abandoned pass that arrives after a new pass began: the new one starts from the beginning", async () => {
+    const applied: KeyedEntry[] = [];
+    const asked: string[] = [];
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (release = resolve));
+    const catchUp = new CatchUpRun({
+      kv: kv(),
+      pull: async (_peer, part, after) => {
+        asked.push(`${part}:${after}`);
+        if (asked.length === 1) await arrived;
+        return {
+          entries: [{ key: `${part}-${after}`, entry }],
+          next: asked.length === 1 ? "h500" : null,
+          digest: "ring",
+          ringAgeMs: 5_000,
+        };
+      },
+      apply: (entries) => applied.push(...entries),
+      counts: () => true,
+      wallNow: () => 0,
+    });
+    catchUp.begin("joining", ["b"]);
+    const old = catchUp.step(["b"], 1, () => true);
+    catchUp.abandon();
+    catchUp.begin("joining", ["b"]);
+    release();
+    expect(await old).toBe(false);
+    expect(applied).toEqual([]);
+    // The new pass pulls b's hints from the start, not from the old page's cursor.
+    await catchUp.step(["b"], 1, () => true);
+    expect(asked).toEqual(["hints:", "hints:"]);
+  });
+
   it("stops at the page budget, and resumes where it was after a restart", async () => {
     const storage = kv();
     const first = run(storage);
