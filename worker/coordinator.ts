@@ -23,6 +23,9 @@ export interface ReplicaClient {
   hint(holder: string, target: string, writes: readonly KeyedEntry[]): Promise<HintReply>;
 }
 
+/** How many replica timeouts more a write waits for a replica's late answer (gather's `lateGraceMs`); batches wait as long. */
+export const LATE_GRACE_TIMEOUTS = 2;
+
 export interface CoordinatorDeps {
   readonly membership: MembershipSource;
   readonly replicas: ReplicaClient;
@@ -211,8 +214,8 @@ export class Coordinator {
       timeoutMs: this.deps.replicaTimeoutMs,
       schedule: this.deps.schedule,
       timing: this.deps.latency?.writes,
-      // A replica slowed past the timeout usually applies the write: its ack still counts for two timeouts more.
-      lateGraceMs: 2 * this.deps.replicaTimeoutMs,
+      // A replica slowed past the timeout usually applies the write: its ack still counts for a while more.
+      lateGraceMs: LATE_GRACE_TIMEOUTS * this.deps.replicaTimeoutMs,
     });
     background(settled);
     const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);
