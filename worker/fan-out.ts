@@ -1,4 +1,4 @@
-/** A Worker invocation has 6 simultaneous outgoing connections (platform-notes.md): at most that many nodes at once. */
+/** A Worker invocation has 6 simultaneous outgoing connections (a Workers platform limit): at most that many nodes at once. */
 export const FAN_OUT = 6;
 
 /** `call` for every item, at most `width` at a time, results in the items' order. */

@@ -1,6 +1,7 @@
 import { Ring } from "../../shared/ring";
 import type { NodeStats } from "../../shared/wire";
 import { clusterFor } from "../cluster";
+import { FAN_OUT, inBatches } from "../fan-out";
 import { json } from "../http";
 
 /** GET /health: the router is up and its configuration is valid. Touches no node. */
@@ -21,10 +22,8 @@ export async function clusterInfo(_request: Request, env: Env): Promise<Response
   const { config } = cluster;
   const view = await cluster.membership.view();
   const names = [...new Set([...config.nodes, ...view.members.map((m) => m.name)])].sort();
-  const stats = await Promise.all(
-    // A node that cannot answer in time is shown as unreachable.
-    names.map((name) => cluster.nodes.stats(name).catch(() => undefined)),
-  );
+  // At most FAN_OUT calls at once, as every fan-out of the router; a node that cannot answer in time is shown as unreachable.
+  const stats = await inBatches(names, FAN_OUT, (name) => cluster.nodes.stats(name).catch(() => undefined));
   const nodes = names.map((name, i) => {
     const member = view.members.find((m) => m.name === name);
     const own = stats[i];
