@@ -71,7 +71,7 @@ export function parseAccess(vars: Vars, adminToken: string | undefined): AccessC
     throw new Error(`DATA_AUTH must be "token" or "open", got ${JSON.stringify(mode)}`);
   }
   const tokens = parseTokens(vars.DATA_TOKENS);
-  if (adminToken !== undefined && tokens.some((t) => t.token === adminToken)) {
+  if (adminToken !== undefined && tokens.some((t) => sameText(t.token, adminToken))) {
     throw new Error("DATA_TOKENS contains ADMIN_TOKEN: the admin token must not also be a data token");
   }
   return { dataAuth: mode, tokens, corsOrigins: parseOrigins(vars.CORS_ORIGINS) };
@@ -90,8 +90,20 @@ function parseTokens(raw: unknown): DataToken[] {
   }
   if (!Array.isArray(list)) throw new Error('DATA_TOKENS must be a JSON array of {"token", "access", "prefix"?, "name"?}');
   const tokens = list.map((item, i) => parseToken(item, i));
-  if (new Set(tokens.map((t) => t.token)).size !== tokens.length) throw new Error("DATA_TOKENS lists a token twice");
+  if (tokens.some((t, i) => tokens.some((u, j) => j > i && sameText(t.token, u.token)))) throw new Error("DATA_TOKENS lists a token twice");
   return tokens;
+}
+
+/**
+ * Whether two tokens are equal, in time that depends on their lengths only:
+ * every token comparison is constant-time, these at start-up included (the
+ * request path compares digests with crypto.subtle.timingSafeEqual, worker/secret.ts).
+ */
+export function sameText(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
 }
 
 function parseToken(item: unknown, i: number): DataToken {

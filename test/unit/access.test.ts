@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FULL_GRANT, parseAccess, refusal, type Grant } from "../../shared/access";
+import { FULL_GRANT, parseAccess, refusal, sameText, type Grant } from "../../shared/access";
 import { ConfigError, parseConfig } from "../../shared/config";
 
 const TOKEN = "a-long-enough-token-1";
@@ -56,6 +56,14 @@ describe("parseAccess", () => {
       expect((error as Error).message).not.toContain("s3cr3t");
       expect((error as Error).message).not.toContain(TOKEN.slice(0, 8));
     }
+  });
+
+  it("sameText: equal exactly when the texts are", () => {
+    expect(sameText(TOKEN, TOKEN)).toBe(true);
+    expect(sameText(TOKEN, `${TOKEN}x`)).toBe(false);
+    expect(sameText(`${TOKEN.slice(0, -1)}!`, TOKEN)).toBe(false);
+    expect(sameText("", "")).toBe(true);
+    expect(sameText("", "a")).toBe(false);
   });
 
   it("refuses the admin token as a data token", () => {
