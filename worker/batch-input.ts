@@ -5,9 +5,10 @@ import type { BatchOp } from "./batch-coordinator";
 import { badRequest, HttpError } from "./http";
 import { jsonValueProblem } from "../client/json-value";
 import {
-  bodyTooDeep,
+  bodyDepth,
   checkKey,
   INEXACT,
+  MAX_BODY_DEPTH,
   inexactNumber,
   onlyFields,
   parseJsonMarking,
@@ -23,10 +24,14 @@ import {
  * naming its `index`, before any node is called.
  */
 
+/** A put's fields in a batch body: a single write's and `op`. */
+const PUT_FIELDS = ["op", ...WRITE_FIELDS];
+
 /** `{"ops": [...]}` as JSON text: values as sent, `ttl` or `expires_at`. */
 export function batchFromText(text: string, limits: Limits, nowMs: number): BatchOp[] {
-  if (bodyTooDeep(text)) refuseDeepOp(text);
-  const { body, inexact } = parseJsonMarking(text);
+  const depth = bodyDepth(text);
+  if (depth > MAX_BODY_DEPTH) refuseDeepOp(text);
+  const { body, inexact, shallow } = parseJsonMarking(text, depth);
   const ops = (body as { ops?: unknown } | null)?.ops;
   if (typeof body !== "object" || body === null || !Array.isArray(ops)) {
     throw badRequest('body must be {"ops": [...]}', "invalid_batch");
@@ -35,7 +40,7 @@ export function batchFromText(text: string, limits: Limits, nowMs: number): Batc
   onlyFields(body, ["ops"], "a batch body");
   return checkOps(ops, (op) => {
     if (inexact !== undefined && holds(op, INEXACT)) throw inexactNumber(inexact);
-    return parseOp(op, (fields) => writeFromFields(fields, limits, nowMs, ["op", ...WRITE_FIELDS]), limits);
+    return parseOp(op, (fields) => writeFromFields(fields, limits, nowMs, PUT_FIELDS, shallow), limits);
   });
 }
 

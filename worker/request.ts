@@ -53,7 +53,8 @@ export function writeFromValue(
   const checked = checkKey(key, limits);
   const problem = jsonValueProblem(value);
   if (problem !== undefined) throw badRequest(`value is not JSON as given: ${problem}`, "invalid_value");
-  const text = checkValue(valueText(value), limits);
+  // jsonValueProblem walked it: within MAX_JSON_DEPTH.
+  const text = checkValue(valueText(value, true), limits);
   return withExpiry({ key: checked, value: text }, expiry.ttl, expiry.expiresAt, nowMs);
 }
 
@@ -81,27 +82,33 @@ export function writeFromText(text: string, type: string, limits: Limits, nowMs 
   if (!trimmed.startsWith("{") && type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     return fromForm(text, limits, nowMs);
   }
-  const body = parseJson(text);
+  const { body, inexact, shallow } = parseJsonMarking(text);
+  if (inexact !== undefined) throw inexactNumber(inexact);
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest('body must be a JSON object {"key": ..., "value": ...}', "malformed_json");
   }
-  return writeFromFields(body as Record<string, unknown>, limits, nowMs);
+  return writeFromFields(body as Record<string, unknown>, limits, nowMs, WRITE_FIELDS, shallow);
 }
 
 /** The fields of a write as HTTP names them (a batch's put adds `op`). */
 export const WRITE_FIELDS = ["key", "value", "ttl", "expires_at"] as const;
 
-/** `{"key","value","ttl"?,"expires_at"?}`, parsed, to a WriteInput: one write of a request or of a batch. */
+/**
+ * `{"key","value","ttl"?,"expires_at"?}`, parsed, to a WriteInput: one write of
+ * a request or of a batch. `shallow`: the body it came in nests no deeper than
+ * MAX_JSON_DEPTH (`parseJsonMarking` measured it), so the value need not be measured again.
+ */
 export function writeFromFields(
   fields: Record<string, unknown>,
   limits: Limits,
   nowMs: number,
-  allowed: readonly string[] = WRITE_FIELDS,
+  allowed: readonly string[],
+  shallow: boolean,
 ): WriteInput {
   onlyFields(fields, allowed, "a write");
   const key = checkKey(fields.key, limits);
   if (!("value" in fields)) throw badRequest('body has no "value"', "missing_value");
-  const value = checkValue(valueText(fields.value), limits);
+  const value = checkValue(valueText(fields.value, shallow), limits);
   return withExpiry({ key, value }, fields.ttl, fields.expires_at, nowMs);
 }
 
@@ -113,24 +120,19 @@ function withExpiry(write: WriteInput, ttl: unknown, expiresAt: unknown, nowMs: 
 }
 
 /**
- * JSON.parse that refuses a number it would change (see shared/json-number.ts).
- * The reviver sees each number's source text; it runs only when the text may
- * hold such a number, so a plain value costs one ordinary parse.
- */
-export function parseJson(text: string): unknown {
-  const { body, inexact } = parseJsonMarking(text);
-  if (inexact !== undefined) throw inexactNumber(inexact);
-  return body;
-}
-
-/**
  * Stands in for a number that would not survive parsing, so that a batch can
  * say which operation held it; never stored (the batch is refused).
  */
 export const INEXACT: unique symbol = Symbol("inexact number");
 
-/** JSON.parse marking numbers it would change with `INEXACT`; `inexact` is the first one's source text. */
-export function parseJsonMarking(text: string): { body: unknown; inexact: string | undefined } {
+/**
+ * JSON.parse marking numbers it would change with `INEXACT` (see
+ * shared/json-number.ts); `inexact` is the first one's source text. The reviver
+ * sees each number's source text; it runs only when the text may hold such a
+ * number, so a plain value costs one ordinary parse. `depth` is the body's
+ * (`bodyDepth`), measured once; `shallow`: no value in it nests past MAX_JSON_DEPTH.
+ */
+export function parseJsonMarking(text: string, depth = bodyDepth(text)): { body: unknown; inexact: string | undefined; shallow: boolean } {
   let inexact: string | undefined;
   const mark = (_key: string, value: unknown, context?: { source?: string }): unknown => {
     if (typeof value !== "number" || context?.source === undefined || isExactNumber(context.source, value)) return value;
@@ -138,10 +140,10 @@ export function parseJsonMarking(text: string): { body: unknown; inexact: string
     return INEXACT;
   };
   // Bounded before parsing: the reviver recurses, and whether it runs depends on the text.
-  if (bodyTooDeep(text)) throw tooDeep();
+  if (depth > MAX_BODY_DEPTH) throw tooDeep();
   try {
     const body: unknown = mayHoldInexactNumber(text) ? JSON.parse(text, mark) : JSON.parse(text);
-    return { body, inexact };
+    return { body, inexact, shallow: depth <= MAX_JSON_DEPTH };
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep();
     throw badRequest(`body is not valid JSON: ${(error as Error).message}`, "malformed_json");
@@ -150,11 +152,12 @@ export function parseJsonMarking(text: string): { body: unknown; inexact: string
 
 /**
  * A value's JSON text, nesting at most MAX_JSON_DEPTH levels (`invalid_value`
- * past it). The body it came in was bounded first (`parseJsonMarking`), so
- * serializing, which recurses, stays far inside the stack; a RangeError is
- * still refused rather than answered 500.
+ * past it; measured here unless `shallow` says its body was within that). The
+ * body was bounded first (`parseJsonMarking`), or the value walked
+ * (`jsonValueProblem`), so serializing, which recurses, stays far inside the
+ * stack; a RangeError is still refused rather than answered 500.
  */
-function valueText(value: unknown): string {
+function valueText(value: unknown, shallow: boolean): string {
   let text: string;
   try {
     text = JSON.stringify(value);
@@ -162,16 +165,16 @@ function valueText(value: unknown): string {
     if (error instanceof RangeError) throw tooDeep();
     throw error;
   }
-  if (text.length > 2 * MAX_JSON_DEPTH && jsonTextDepth(text) > MAX_JSON_DEPTH) throw tooDeep();
+  if (!shallow && bodyDepth(text) > MAX_JSON_DEPTH) throw tooDeep();
   return text;
 }
 
-/** The deepest body a value within MAX_JSON_DEPTH comes in: a batch's `{"ops":[{..."value": V}]}` adds 3 levels. */
-const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 3;
+/** The deepest a body may nest: a batch's `{"ops":[{..."value": V}]}` adds 3 levels to its values'. */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 3;
 
-/** Whether a body nests deeper than any value within MAX_JSON_DEPTH needs. */
-export function bodyTooDeep(text: string): boolean {
-  return text.length > 2 * MAX_BODY_DEPTH && jsonTextDepth(text) > MAX_BODY_DEPTH;
+/** How deeply JSON text nests, read once; 0 for text too short to nest past MAX_JSON_DEPTH (a level takes two characters). */
+export function bodyDepth(text: string): number {
+  return text.length > 2 * MAX_JSON_DEPTH ? jsonTextDepth(text) : 0;
 }
 
 function tooDeep(): HttpError {
