@@ -21,6 +21,11 @@ export function ringMembers(members: Iterable<MemberStatus>, grace?: Grace): str
   return names.sort();
 }
 
+/** The live members (alive or suspect) that stay if `name` leaves: a leave must keep at least N of them. */
+export function liveWithout(members: Iterable<MemberStatus>, name: string): string[] {
+  return ringMembers(members).filter((n) => n !== name);
+}
+
 function onRing(member: MemberStatus, grace: Grace | undefined): boolean {
   if (member.state === "alive" || member.state === "suspect") return true;
   if (member.state !== "dead" || grace === undefined) return false;

@@ -18,6 +18,7 @@ import { clusterFor } from "./cluster";
 import { badRequest, HttpError } from "./http";
 import { listFromOptions } from "./list-input";
 import { batchKeys, deleteKey, listKeys, readKey, writeKey, type BatchResult, type Caller, type Stored, type Written } from "./operations";
+import { firstUnknown } from "./query";
 import { writeFromValue } from "./request";
 
 /**
@@ -115,11 +116,9 @@ function checkOptions(options: unknown, allowed: readonly Option[], wrongLevel: 
   const names = `{${allowed.join(", ")}}`;
   if (typeof options !== "object" || Array.isArray(options)) throw badRequest(`options must be an object like ${names}`);
   const fields = options as Record<string, unknown>;
-  for (const name of Object.keys(fields)) {
-    if ((allowed as readonly string[]).includes(name) || fields[name] === undefined) continue;
-    if (name === "r" || name === "w") throw badRequest(wrongLevel, "invalid_consistency");
-    throw badRequest(`unknown option ${JSON.stringify(name)}; the options are ${names}`);
-  }
+  const name = firstUnknown(fields, allowed);
+  if (name === "r" || name === "w") throw badRequest(wrongLevel, "invalid_consistency");
+  if (name !== undefined) throw badRequest(`unknown option ${JSON.stringify(name)}; the options are ${names}`);
   return Object.fromEntries(allowed.map((name) => [name, fields[name]]));
 }
 

@@ -15,17 +15,21 @@ export function strictQuery(request: IRequest): void {
 /**
  * `?a=1&b=2` (or a form body, `a=1&b=2`) to `{a: "1", b: "2"}`; a parameter
  * given twice or badly encoded is a 400, with the code `codes` gives its name
- * (`invalid_query` for a name it does not list).
+ * (`invalid_query` for a name it does not list); the message calls it a `noun`.
  */
-export function parseQuery(search: string, codes: Readonly<Record<string, string>> = QUERY_CODES): Record<string, string> {
+export function parseQuery(
+  search: string,
+  codes: Readonly<Record<string, string>> = QUERY_CODES,
+  noun: "parameter" | "field" = "parameter",
+): Record<string, string> {
   const query: Record<string, string> = Object.create(null) as Record<string, string>;
   const codeFor = (name: string) => (Object.hasOwn(codes, name) ? codes[name]! : "invalid_query");
   for (const part of search.replace(/^\?/, "").split("&")) {
     if (part === "") continue;
     const equals = part.indexOf("=");
-    const name = decode(equals < 0 ? part : part.slice(0, equals), "a parameter name", "invalid_query");
-    const value = decode(equals < 0 ? "" : part.slice(equals + 1), `parameter ${name}`, codeFor(name));
-    if (name in query) throw badRequest(`give the ${name} parameter once`, codeFor(name));
+    const name = decode(equals < 0 ? part : part.slice(0, equals), `a ${noun} name`, "invalid_query");
+    const value = decode(equals < 0 ? "" : part.slice(equals + 1), `${noun} ${name}`, codeFor(name));
+    if (name in query) throw badRequest(`give the ${name} ${noun} once`, codeFor(name));
     query[name] = value;
   }
   return query;
@@ -49,9 +53,17 @@ function decode(text: string, what: string, code: string): string {
  * or a write's `r` says which one the route takes (`misplacedLevel`).
  */
 export function onlyParams(query: Readonly<Record<string, unknown>>, allowed: readonly string[], misplacedLevel?: string): void {
-  for (const name of Object.keys(query)) {
-    if (allowed.includes(name)) continue;
-    if ((name === "r" || name === "w") && misplacedLevel !== undefined) throw badRequest(misplacedLevel, "invalid_consistency");
-    throw badRequest(`unknown parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`, "invalid_query");
-  }
+  const name = firstUnknown(query, allowed);
+  if (name === undefined) return;
+  if ((name === "r" || name === "w") && misplacedLevel !== undefined) throw badRequest(misplacedLevel, "invalid_consistency");
+  throw badRequest(`unknown parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`, "invalid_query");
+}
+
+/**
+ * The first name in `fields` that `allowed` lacks: the one check behind unknown
+ * query parameters, body fields and binding options. A field set to undefined
+ * is no field: JSON never carries one, and the binding's structured clone does.
+ */
+export function firstUnknown(fields: object, allowed: readonly string[]): string | undefined {
+  return Object.entries(fields).find(([name, value]) => value !== undefined && !allowed.includes(name))?.[0];
 }

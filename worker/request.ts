@@ -4,7 +4,7 @@ import type { Limits } from "../shared/config";
 import { parseExpiry } from "../shared/expiry";
 import { isExactNumber, mayHoldInexactNumber } from "../shared/json-number";
 import { badRequest, HttpError, tooLarge } from "./http";
-import { parseQuery } from "./query";
+import { firstUnknown, parseQuery } from "./query";
 
 /**
  * Parsing and validation of client input. Everything a client sends is checked
@@ -195,7 +195,7 @@ export function inexactNumber(source: string): HttpError {
  * value is stored as a JSON string, and `ttl` and `expires_at` are read as numbers.
  */
 function fromForm(text: string, limits: Limits, nowMs: number): WriteInput {
-  const form = parseQuery(text, FORM_CODES);
+  const form = parseQuery(text, FORM_CODES, "field");
   onlyFields(form, WRITE_FIELDS, "a write");
   const key = checkKey(form.key, limits);
   const value = form.value;
@@ -219,12 +219,8 @@ function formNumber(text: string | undefined): unknown {
 
 /** Refuses a field the operation does not take (`unknown_field`): a misspelt `ttl` would otherwise be dropped without a word. */
 export function onlyFields(fields: object, allowed: readonly string[], what: string): void {
-  for (const [name, value] of Object.entries(fields)) {
-    // A field set to undefined is no field: JSON never carries one, and the binding's structured clone does.
-    if (value !== undefined && !allowed.includes(name)) {
-      throw badRequest(`unknown field ${JSON.stringify(name)}; ${what} takes ${allowed.join(", ")}`, "unknown_field");
-    }
-  }
+  const name = firstUnknown(fields, allowed);
+  if (name !== undefined) throw badRequest(`unknown field ${JSON.stringify(name)}; ${what} takes ${allowed.join(", ")}`, "unknown_field");
 }
 
 export function checkKey(key: unknown, limits: Limits): string {

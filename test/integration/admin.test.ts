@@ -75,7 +75,7 @@ describe("DELETE /admin/nodes/:name", () => {
     // A router configured for N=5 on the 5-node ring: any leave would leave too few.
     const response = await withVars({ REPLICAS: "5" }, "/admin/nodes/node-1", { method: "DELETE", headers: ADMIN });
     const body = await expectError(response, 409, "too_few_nodes");
-    expect(body.error).toMatchObject({ members: 5, replicas: 5 });
+    expect(body.error).toMatchObject({ members: 5, live: 4, replicas: 5 });
     expect((await env.RING_NODE.getByName("node-1").stats()).swim?.state).toBe("alive");
   });
 });

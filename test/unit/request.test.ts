@@ -38,7 +38,10 @@ describe("writeFromText (POST /s/key)", () => {
     expect(writeFromText("key=a+b&value=%C3%A9", FORM, limits, NOW)).toEqual({ key: "a b", value: '"é"' });
     expect(refusal(() => writeFromText("key=%FFab&value=x", FORM, limits, NOW))).toMatchObject({ status: 400, code: "invalid_key" });
     expect(refusal(() => writeFromText("key=k&value=%FF", FORM, limits, NOW))).toMatchObject({ status: 400, code: "invalid_value" });
-    expect(refusal(() => writeFromText("key=k&value=1&value=2", FORM, limits, NOW))).toMatchObject({ code: "invalid_value" });
+    expect(refusal(() => writeFromText("key=k&value=1&value=2", FORM, limits, NOW))).toMatchObject({
+      code: "invalid_value",
+      message: "give the value field once",
+    });
     expect(refusal(() => writeFromText("key=k&value=1&colour=red", FORM, limits, NOW))).toMatchObject({ code: "unknown_field" });
   });
 

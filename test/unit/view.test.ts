@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MemberStatus } from "../../shared/swim";
-import { NO_ONE, readOrder, ringMembers, viewDigest } from "../../shared/view";
+import { liveWithout, NO_ONE, readOrder, ringMembers, viewDigest } from "../../shared/view";
 
 const m = (name: string, state: MemberStatus["state"], incarnation = 0, since?: number): MemberStatus =>
   since === undefined ? { name, state, incarnation } : { name, state, incarnation, since };
@@ -28,6 +28,12 @@ describe("which members are on the ring", () => {
     expect(ringMembers(members, { now: 1_000 + 600_000, graceMs: 600_000 })).toEqual(["a", "c"]);
     expect(ringMembers(members, { now: 5_000, graceMs: 0 })).toEqual(["a", "c"]);
     expect(ringMembers(members)).toEqual(["a", "c"]);
+  });
+
+  it("a leave counts the live members that would stay: a dead member within its grace is not one of them", () => {
+    const members = [m("a", "alive"), m("b", "dead", 2, 1_000), m("c", "suspect"), m("d", "alive"), m("e", "left")];
+    expect(liveWithout(members, "a")).toEqual(["c", "d"]);
+    expect(liveWithout(members, "b")).toEqual(["a", "c", "d"]);
   });
 
   it("reads try suspect replicas last, then those catching up, and never dead ones", () => {

@@ -7,6 +7,7 @@ import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json, rawJson } from "../http";
 import { keyFromQuery } from "../request";
 import { isNodeName } from "../../shared/config";
+import { liveWithout } from "../../shared/view";
 import { bearerToken, sameSecret } from "../secret";
 
 /**
@@ -64,21 +65,24 @@ export async function addNode(request: IRequest, env: Env): Promise<Response> {
 
 /**
  * DELETE /admin/nodes/:name: graceful leave; the node hands its keys to their
- * new replicas first. Refused (409 `too_few_nodes`) when the ring would be left
- * with fewer members than a key has replicas (N): every write at W and every
- * read at R would then fail, and no retry could help.
+ * new replicas first. Refused (409 `too_few_nodes`) when fewer live members
+ * (alive or suspect) than a key has replicas (N) would stay: every write at W
+ * and every read at R would then fail, and no retry could help. A dead member
+ * does not count, though it keeps its place on the ring for the grace: once
+ * the grace ends it is off the ring too.
  */
 export async function removeNode(request: IRequest, env: Env): Promise<Response> {
   const cluster = clusterFor(env);
   const name = await knownNode(cluster, request.params.name);
-  const { members } = (await cluster.membership.view({ fresh: true })).ring;
+  const view = await cluster.membership.view({ fresh: true });
   const { replicas } = cluster.config;
-  if (members.includes(name) && members.length - 1 < replicas) {
+  const staying = liveWithout(view.members, name);
+  if (view.ring.members.includes(name) && staying.length < replicas) {
     throw new HttpError(
       409,
       "too_few_nodes",
-      `${name} stays: without it the ring would have ${members.length - 1} nodes, and each key needs ${replicas} replicas (REPLICAS); add a node first`,
-      { members: members.length, replicas },
+      `${name} stays: without it the cluster would have ${staying.length} live nodes, and each key needs ${replicas} replicas (REPLICAS); add a node first`,
+      { members: view.ring.members.length, live: staying.length, replicas },
     );
   }
   const result = await onNode(name, () => cluster.nodes.leave(name));
