@@ -20,7 +20,8 @@ import {
 /**
  * The operations of a batch, checked as their single requests would be, from
  * a `POST /s/batch` body (batchFromText) or the binding's `batch` argument
- * (batchFromValues). The first bad operation refuses the whole batch: 400
+ * (batchFromValues). The first bad operation refuses the whole batch with its
+ * single request's status (400, or 413 for a key or value over its limit),
  * naming its `index`, before any node is called.
  */
 
@@ -94,7 +95,7 @@ function checkOps(ops: readonly unknown[], parse: (op: unknown) => BatchOp): Bat
       return parse(op);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      throw new HttpError(400, error.code, `ops[${index}]: ${error.message}`, { index });
+      throw new HttpError(error.status, error.code, `ops[${index}]: ${error.message}`, { index });
     }
   });
 }

@@ -47,6 +47,12 @@ describe("batchFromText (POST /s/batch)", () => {
       details: { index: 1 },
     });
     expect(refusal(() => batchFromText('{"ops":{}}', limits, NOW))).toMatchObject({ code: "invalid_batch" });
+    // A key or value over its limit keeps its single request's 413.
+    expect(refusal(() => batchFromText(ops({ op: "get", key: "k".repeat(513) }), limits, NOW))).toMatchObject({
+      status: 413,
+      code: "key_too_large",
+      details: { index: 1 },
+    });
     expect(
       refusal(() => batchFromText(JSON.stringify({ ops: Array.from({ length: 101 }, () => ({ op: "get", key: "a" })) }), limits, NOW)),
     ).toMatchObject({
