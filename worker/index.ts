@@ -33,17 +33,17 @@ router
   .get("/s/key", getKey)
   .post("/s/key", putKey)
   .delete("/s/key", deleteKey)
-  .all("/s/key", methodNotAllowed("GET, POST, DELETE"))
+  .all("/s/key", methodNotAllowed("GET, HEAD, POST, DELETE"))
   .post("/s/batch", postBatch)
   .all("/s/batch", methodNotAllowed("POST"))
   .get("/s/keys", listKeys)
-  .all("/s/keys", methodNotAllowed("GET"))
+  .all("/s/keys", methodNotAllowed("GET, HEAD"))
   .get("/metrics", requireAdmin, metrics)
-  .all("/metrics", methodNotAllowed("GET"))
+  .all("/metrics", methodNotAllowed("GET, HEAD"))
   .get("/health", health)
-  .all("/health", methodNotAllowed("GET"))
+  .all("/health", methodNotAllowed("GET, HEAD"))
   .get("/cluster", requireDataOrAdmin, clusterInfo)
-  .all("/cluster", methodNotAllowed("GET"))
+  .all("/cluster", methodNotAllowed("GET, HEAD"))
   .all("/admin/*", requireAdmin)
   .post("/admin/nodes", addNode)
   .all("/admin/nodes", methodNotAllowed("POST"))
@@ -52,7 +52,7 @@ router
   .post("/admin/nodes/:name/fault", setFault)
   .all("/admin/nodes/:name/fault", methodNotAllowed("POST"))
   .get("/admin/nodes/:name/d/read", readReplica)
-  .all("/admin/nodes/:name/d/read", methodNotAllowed("GET"))
+  .all("/admin/nodes/:name/d/read", methodNotAllowed("GET, HEAD"))
   .all("*", notFound);
 
 function methodNotAllowed(allow: string) {
@@ -84,6 +84,13 @@ export default {
     observed(request, env, async () => {
       // Before any work, so that requests already read cannot keep the loop from polling the sockets of others.
       await nextIoTurn();
-      return withCors(request, clusterFor(env).config.access, () => router.fetch(request, env, ctx));
+      return withCors(request, clusterFor(env).config.access, () => route(request, env, ctx));
     }),
 } satisfies ExportedHandler<Env>;
+
+/** HEAD is GET without the body (RFC 9110): every GET route answers it with GET's status and headers. */
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  if (request.method !== "HEAD") return router.fetch(request, env, ctx);
+  const response: Response = await router.fetch(new Request(request, { method: "GET" }), env, ctx);
+  return new Response(null, response);
+}

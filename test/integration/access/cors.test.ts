@@ -86,6 +86,6 @@ describe("CORS_ORIGINS empty (the default)", () => {
   it("a plain OPTIONS (not a preflight) is still 405 with Allow", async () => {
     const response = await openApi("/s/key", { method: "OPTIONS" });
     await expectError(response, 405, "method_not_allowed");
-    expect(response.headers.get("allow")).toBe("GET, POST, DELETE");
+    expect(response.headers.get("allow")).toBe("GET, HEAD, POST, DELETE");
   });
 });

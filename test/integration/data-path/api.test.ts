@@ -199,9 +199,24 @@ describe("routing", () => {
   it("405 with an Allow header for a wrong method", async () => {
     const response = await api("/s/key", { method: "PUT", body: "{}" });
     const body = await expectError(response, 405, "method_not_allowed");
-    expect(response.headers.get("allow")).toBe("GET, POST, DELETE");
+    expect(response.headers.get("allow")).toBe("GET, HEAD, POST, DELETE");
     expect(body.error.message).toContain("PUT");
     await expectError(await api("/cluster", { method: "POST" }), 405, "method_not_allowed");
+  });
+
+  it("HEAD answers as GET would, without the body", async () => {
+    const key = freshKey("head");
+    expect((await put(key, "v")).status).toBe(200);
+    const present = await api(`/s/key?key=${key}`, { method: "HEAD" });
+    expect(present.status).toBe(200);
+    expect(present.headers.get("content-type")).toContain("application/json");
+    expect(await present.text()).toBe("");
+    expect((await api(`/s/key?key=${freshKey("absent")}`, { method: "HEAD" })).status).toBe(404);
+    expect((await api("/s/key", { method: "HEAD" })).status).toBe(400);
+    expect((await api("/health", { method: "HEAD" })).status).toBe(200);
+    const wrong = await api("/s/batch", { method: "HEAD" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
   });
 
   it("404 for unknown routes, including the nodes' internal paths", async () => {
