@@ -36,6 +36,16 @@ export function supersedes(incoming: Entry, current: Entry | undefined): boolean
   return current === undefined || compareVersions(incoming.version, current.version) > 0;
 }
 
+/**
+ * Whether a replica's answer to a write says the write lost to a newer version
+ * it holds (a coordinator whose clock runs ahead wrote the key), rather than
+ * that it already had this one. Such a write is stamped again and sent once
+ * more, by a single write and a batch alike.
+ */
+export function lostToNewer(written: Version, reply: { readonly applied: boolean; readonly version: Version }): boolean {
+  return !reply.applied && compareVersions(reply.version, written) > 0;
+}
+
 /** The newest of some replicas' answers; `undefined` when none holds the key. */
 export function newestOf(entries: Iterable<Entry | undefined>): Entry | undefined {
   let best: Entry | undefined;

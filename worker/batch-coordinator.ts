@@ -1,9 +1,9 @@
 import { classify, worthHinting } from "../shared/failure";
 import { isRefusalCode } from "../shared/node-api";
 import { BatchTally, shareByNode, type OpTally } from "../shared/batch-plan";
-import { newestOf, type Entry } from "../shared/entry";
+import { lostToNewer, newestOf, type Entry } from "../shared/entry";
 import { QuorumError, withTimeout } from "../shared/quorum";
-import { compareVersions, type HybridClock, type Version } from "../shared/version";
+import { type HybridClock, type Version } from "../shared/version";
 import type { BatchItem, BatchItemReply } from "../shared/wire";
 import { LATE_GRACE_TIMEOUTS, type Background, type CoordinatorDeps } from "./coordinator";
 import { Hints, holdAll } from "./write-hints";
@@ -184,9 +184,7 @@ async function attempt(
 function retryOf(item: BatchItem, tally: OpTally<BatchItemReply>): Attempted["retry"] {
   if (tally.decided?.ok === false) return tally.failures.some((f) => f.kind === "not_member") ? "not_member" : undefined;
   if (item.op !== "write") return undefined;
-  const newer = tally.replies.some(
-    (r) => "applied" in r.value && !r.value.applied && compareVersions(r.value.version, item.entry.version) > 0,
-  );
+  const newer = tally.replies.some((r) => "applied" in r.value && lostToNewer(item.entry.version, r.value));
   return newer ? "superseded" : undefined;
 }
 

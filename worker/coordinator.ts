@@ -1,8 +1,8 @@
-import { newestOf, supersedes, type Entry } from "../shared/entry";
+import { lostToNewer, newestOf, supersedes, type Entry } from "../shared/entry";
 import { classify, NodeCallError, worthHinting, type FailureKind } from "../shared/failure";
 import { gather, QuorumError, type Schedule } from "../shared/quorum";
 import type { BatchItem, BatchReply, KeyedEntry } from "../shared/wire";
-import { compareVersions, type HybridClock, type Version } from "../shared/version";
+import { type HybridClock, type Version } from "../shared/version";
 import { coordinateBatch, type BatchOp, type BatchOutcome } from "./batch-coordinator";
 import type { MembershipSource } from "./membership";
 import type { CatchingUpNodes } from "./catching-up";
@@ -218,7 +218,7 @@ export class Coordinator {
       lateGraceMs: LATE_GRACE_TIMEOUTS * this.deps.replicaTimeoutMs,
     });
     background(settled);
-    const superseded = replies.some((r) => !r.value.applied && compareVersions(r.value.version, entry.version) > 0);
+    const superseded = replies.some((r) => lostToNewer(entry.version, r.value));
     if (superseded && retry) return this.replicate(key, stamp, required, background, false);
     return { version: entry.version, acked: replies.length };
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isEntry, newestOf, supersedes, type Entry } from "../../shared/entry";
+import { isEntry, lostToNewer, newestOf, supersedes, type Entry } from "../../shared/entry";
 
 const entry: fc.Arbitrary<Entry> = fc.oneof(
   fc.record({
@@ -58,5 +58,18 @@ describe("the replica merge rule", () => {
     expect(isEntry({ kind: "value", value: 1, version: { wall: 1, logical: 0, writer: "w" } })).toBe(false);
     expect(isEntry({ kind: "other", version: { wall: 1, logical: 0, writer: "w" } })).toBe(false);
     expect(isEntry({ kind: "tombstone" })).toBe(false);
+  });
+});
+
+describe("a write that lost to a newer version", () => {
+  const written = { wall: 100, logical: 0, writer: "a" };
+  it("is one a replica did not apply because it holds a newer version", () => {
+    expect(lostToNewer(written, { applied: false, version: { wall: 100, logical: 1, writer: "a" } })).toBe(true);
+    expect(lostToNewer(written, { applied: false, version: { wall: 101, logical: 0, writer: "b" } })).toBe(true);
+  });
+
+  it("is not one the replica applied, or already held (the same version: a retried write)", () => {
+    expect(lostToNewer(written, { applied: true, version: written })).toBe(false);
+    expect(lostToNewer(written, { applied: false, version: written })).toBe(false);
   });
 });
