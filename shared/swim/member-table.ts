@@ -124,7 +124,8 @@ export class MemberTable {
 
   /** Adds the names we do not know yet as alive at incarnation 0. */
   seed(names: readonly string[], now: number): void {
-    if (this.seeds !== NO_SEEDS || this.extraSlots.size > 0) {
+    // A table that ever held a member takes names one by one: its slots (free ones included) are in use.
+    if (this.seeds !== NO_SEEDS || this.slots > 0) {
       for (const name of names) {
         if (name !== this.self && this.get(name) === undefined) this.set(name, { state: "alive", incarnation: 0 }, now);
       }
@@ -163,10 +164,12 @@ export class MemberTable {
   /**
    * Round-robin over a random permutation, reshuffled after each pass: every live
    * member is probed within one pass (SWIM's time-bounded completeness) while
-   * the order stays unpredictable.
+   * the order stays unpredictable. The rest of a pass and one whole pass are
+   * looked at, at most: a live member is in every pass.
    */
   nextProbeTarget(): string | undefined {
-    for (let seen = 0; seen <= this.orderLength; seen++) {
+    if (this.live === 0) return undefined;
+    for (let seen = 0; seen < 2 * this.orderLength; seen++) {
       if (this.cursor >= this.orderLength) {
         this.shuffle();
         this.cursor = 0;
@@ -198,12 +201,23 @@ export class MemberTable {
     return picked;
   }
 
-  /** A random member we hold as dead (not left): a partition heals by talking to one. */
+  /**
+   * A random member we hold as dead (not left), if there is one: a partition
+   * heals by talking to one. A few random picks among the graves, then a scan
+   * from a random one, as `sample` does: the graves may be mostly left members.
+   */
   randomDead(): string | undefined {
     const count = this.graves.length - this.gravesHead;
-    for (let tries = 0; tries < 8 && count > 0; tries++) {
+    if (this.dead === 0 || count === 0) return undefined;
+    const isDead = (grave: Grave) => grave.state === "dead" && this.isCurrent(grave);
+    for (let tries = 0; tries < 8; tries++) {
       const grave = this.graves[this.gravesHead + Math.floor(this.random() * count)]!;
-      if (grave.state === "dead" && this.isCurrent(grave)) return grave.name;
+      if (isDead(grave)) return grave.name;
+    }
+    const start = Math.floor(this.random() * count);
+    for (let i = 0; i < count; i++) {
+      const grave = this.graves[this.gravesHead + ((start + i) % count)]!;
+      if (isDead(grave)) return grave.name;
     }
     return undefined;
   }

@@ -25,7 +25,7 @@ export function suspicionTimeouts(config: SwimConfig, n: number): { min: number;
  */
 export function expectedConfirmations(config: SwimConfig, n: number): number {
   if (!config.lifeguard) return 0;
-  const k = config.suspicionMult - 2;
+  const k = Math.max(0, config.suspicionMult - 2);
   return n - 2 < k ? 0 : k;
 }
 
