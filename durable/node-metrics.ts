@@ -51,7 +51,7 @@ export class NodeMetrics {
   );
   readonly purged = this.registry.counter(
     "ringkv_node_purged_total",
-    "Entries the sweep forgot after the tombstone grace, by kind: tombstone, or expired value.",
+    "Entries the sweep forgot after the tombstone TTL, by kind: tombstone, or expired value.",
   );
   readonly swimMessages = this.registry.counter(
     "ringkv_node_swim_messages_total",

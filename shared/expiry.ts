@@ -43,12 +43,12 @@ export function isExpired(entry: Entry, nowMs: number): boolean {
 
 /**
  * Whether the sweep may forget `entry`: a tombstone or an expired value, past
- * the tombstone grace. The grace keeps it long enough that an older copy on a
+ * the tombstone TTL (`TOMBSTONE_TTL_MS`), which keeps it long enough that an older copy on a
  * replica that was away cannot come back through repair.
  */
-export function isPurgeable(entry: Entry, nowMs: number, graceMs: number): boolean {
+export function isPurgeable(entry: Entry, nowMs: number, tombstoneTtlMs: number): boolean {
   const since = entry.kind === "tombstone" ? entry.version.wall : entry.expiresAt === undefined ? undefined : entry.expiresAt * 1000;
-  return since !== undefined && since < nowMs - graceMs;
+  return since !== undefined && since < nowMs - tombstoneTtlMs;
 }
 
 function isWholeNumber(value: unknown): value is number {

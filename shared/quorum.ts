@@ -69,7 +69,7 @@ export interface GatherOptions<T> {
    * many ms more. A replica slowed by overload usually applies the write; without
    * this, a write every replica applied could be reported as failed.
    */
-  readonly lateGraceMs?: number | undefined;
+  readonly lateAckMs?: number | undefined;
   /** Told how long each replica asked took to answer, fail or time out. */
   readonly timing?: GatherTiming | undefined;
   /** Told of each replica that failed or timed out, once its outcome is final. */
@@ -188,14 +188,14 @@ export function gather<T>(options: GatherOptions<T>): Promise<Gathered<T>> {
         self.settled = true;
         record(outcome, startedAt, self.replaced);
       };
-      const grace = options.lateGraceMs;
+      const lateAckMs = options.lateAckMs;
       started.push(
         race(answer).then(succeed, (error: unknown) => {
-          if (!(error instanceof TimeoutError) || grace === undefined) return fail(error);
+          if (!(error instanceof TimeoutError) || lateAckMs === undefined) return fail(error);
           // Replaced now, but still pending: its late answer may yet make the quorum.
           if (!self.replaced) replace();
           self.replaced = true;
-          return deadline(grace, schedule)(answer).then(succeed, fail);
+          return deadline(lateAckMs, schedule)(answer).then(succeed, fail);
         }),
       );
     };

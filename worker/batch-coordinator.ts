@@ -5,7 +5,7 @@ import { lostToNewer, newestOf, type Entry } from "../shared/entry";
 import { QuorumError, withTimeout } from "../shared/quorum";
 import { type HybridClock, type Version } from "../shared/version";
 import type { BatchItem, BatchItemReply } from "../shared/wire";
-import { LATE_GRACE_TIMEOUTS, type Background, type CoordinatorDeps } from "./coordinator";
+import { LATE_ACK_TIMEOUTS, type Background, type CoordinatorDeps } from "./coordinator";
 import { Hints, holdAll } from "./write-hints";
 
 /** One operation of a client batch, validated. */
@@ -23,7 +23,7 @@ export type BatchOutcome =
 /**
  * Runs a client batch against the replicas: one call per node holding that
  * node's operations in batch order (`shared/batch-plan.ts`), each call raced
- * against one replica timeout, or 1 + LATE_GRACE_TIMEOUTS of them when it holds writes. Every write is stamped in batch order, so several writes
+ * against one replica timeout, or 1 + LATE_ACK_TIMEOUTS of them when it holds writes. Every write is stamped in batch order, so several writes
  * to one key end with the last one's version everywhere. Each operation is
  * decided on its own: its quorum met, or missed (a failed operation does not
  * fail the others). A read asks all N replicas of its key (the call to each is
@@ -45,7 +45,7 @@ export type BatchOutcome =
  * on one key still apply in the order given (`rerunOf`). And as a single
  * write's, a share holding writes waits
  * past the replica timeout for a replica slowed by overload
- * (1 + `LATE_GRACE_TIMEOUTS` timeouts in all), which usually applies them.
+ * (1 + `LATE_ACK_TIMEOUTS` timeouts in all), which usually applies them.
  *
  * Not atomic: an operation's effects are not undone when another fails.
  */
@@ -138,8 +138,8 @@ async function attempt(
       return;
     }
     const call = replicas.batch(node, share.items);
-    // A single write's patience: its replica timeout, then its late grace. (Read at call time: coordinator.ts imports this module.)
-    const patience = share.items.some((item) => item.op === "write") ? 1 + LATE_GRACE_TIMEOUTS : 1;
+    // A single write's patience: its replica timeout, then its late-ack window. (Read at call time: coordinator.ts imports this module.)
+    const patience = share.items.some((item) => item.op === "write") ? 1 + LATE_ACK_TIMEOUTS : 1;
     try {
       const reply = await withTimeout(call, patience * deps.replicaTimeoutMs, deps.schedule);
       membership.observe(reply.digest);

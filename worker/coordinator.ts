@@ -23,8 +23,8 @@ export interface ReplicaClient {
   hint(holder: string, target: string, writes: readonly KeyedEntry[]): Promise<HintReply>;
 }
 
-/** How many replica timeouts more a write waits for a replica's late answer (gather's `lateGraceMs`); batches wait as long. */
-export const LATE_GRACE_TIMEOUTS = 2;
+/** How many replica timeouts more a write waits for a replica's late answer (gather's `lateAckMs`); batches wait as long. */
+export const LATE_ACK_TIMEOUTS = 2;
 
 export interface CoordinatorDeps {
   readonly membership: MembershipSource;
@@ -215,7 +215,7 @@ export class Coordinator {
       schedule: this.deps.schedule,
       timing: this.deps.latency?.writes,
       // A replica slowed past the timeout usually applies the write: its ack still counts for a while more.
-      lateGraceMs: LATE_GRACE_TIMEOUTS * this.deps.replicaTimeoutMs,
+      lateAckMs: LATE_ACK_TIMEOUTS * this.deps.replicaTimeoutMs,
     });
     background(settled);
     const superseded = replies.some((r) => lostToNewer(entry.version, r.value));

@@ -35,9 +35,9 @@ export interface ReplicaStorage {
   remove(key: string): void;
   /**
    * Forgets `key` if its held `entry` is a tombstone or an expired value past the
-   * tombstone grace (`graceMs`, at `nowMs`); returns whether it did. The sweep's purge.
+   * tombstone TTL (`tombstoneTtlMs`, at `nowMs`); returns whether it did. The sweep's purge.
    */
-  purge(key: string, entry: Entry, nowMs: number, graceMs: number): boolean;
+  purge(key: string, entry: Entry, nowMs: number, tombstoneTtlMs: number): boolean;
   /** Up to `limit` held entries after `cursor` in key order: sweeps and listings resume where they stopped. */
   entriesAfter(cursor: string, limit: number): KeyedEntry[];
   /** Up to `limit` held entries after `cursor` whose key starts with `prefix`, in key order: a listing's page. */
@@ -144,8 +144,8 @@ export class StoreRules implements ReplicaStorage {
     this.cache.delete(key);
   }
 
-  purge(key: string, entry: Entry, nowMs: number, graceMs: number): boolean {
-    if (!isPurgeable(entry, nowMs, graceMs)) return false;
+  purge(key: string, entry: Entry, nowMs: number, tombstoneTtlMs: number): boolean {
+    if (!isPurgeable(entry, nowMs, tombstoneTtlMs)) return false;
     this.remove(key);
     return true;
   }

@@ -92,7 +92,7 @@ describe("the rebalancing sweep", () => {
     });
   });
 
-  it("purges tombstones past their grace period, and only those", async () => {
+  it("purges tombstones past the tombstone TTL, and only those", async () => {
     await inObject("a", async (store) => {
       const now = 10_000_000;
       store.apply("old", { kind: "tombstone", version: { wall: now - 2_000, logical: 0, writer: "w" } });
@@ -103,7 +103,7 @@ describe("the rebalancing sweep", () => {
     });
   });
 
-  it("purges expired values past the tombstone grace, and keeps the ones expired more recently or not at all", async () => {
+  it("purges expired values past the tombstone TTL, and keeps the ones expired more recently or not at all", async () => {
     await inObject("b", async (store) => {
       const now = 10_000_000_000;
       const expiring = (name: string, expiresAt: number): Entry => ({ ...value(name, 1), expiresAt });

@@ -236,18 +236,18 @@ export function describeReplicaStorage(name: string, open: OpenStore): void {
         expect(store.get("k")).toEqual(value("v", 2));
       }));
 
-    it("purges tombstones and expired values past the grace, and nothing else", () =>
+    it("purges tombstones and expired values past the tombstone TTL, and nothing else", () =>
       open({}, ({ store }) => {
         const now = 100_000;
-        const grace = 10_000;
-        store.apply("old-tombstone", tombstone(now - grace - 1));
-        store.apply("new-tombstone", tombstone(now - grace + 1));
-        store.apply("long-expired", expiring(1, (now - grace - 1000) / 1000));
+        const ttl = 10_000;
+        store.apply("old-tombstone", tombstone(now - ttl - 1));
+        store.apply("new-tombstone", tombstone(now - ttl + 1));
+        store.apply("long-expired", expiring(1, (now - ttl - 1000) / 1000));
         store.apply("just-expired", expiring(1, (now - 1000) / 1000));
         store.apply("live", value("v", 1));
         const purged = store
           .entriesAfter("", 10)
-          .filter(({ key, entry }) => store.purge(key, entry, now, grace))
+          .filter(({ key, entry }) => store.purge(key, entry, now, ttl))
           .map((e) => e.key);
         expect(purged).toEqual(["long-expired", "old-tombstone"]);
         expect(store.entriesAfter("", 10).map((e) => e.key)).toEqual(["just-expired", "live", "new-tombstone"]);

@@ -274,7 +274,7 @@ describe("gather: a call another replica stands in for", () => {
 });
 
 describe("gather with patience for late answers (writes)", () => {
-  it("replaces a replica at the timeout, yet counts its answer if it arrives within the grace", async () => {
+  it("replaces a replica at the timeout, yet counts its answer if it arrives within the late-ack window", async () => {
     const { schedule, advance } = manualTimers();
     const slow = deferred<string>();
     const asked: string[] = [];
@@ -286,7 +286,7 @@ describe("gather with patience for late answers (writes)", () => {
       call: (n) => (asked.push(n), n === "slow" ? slow.promise : Promise.resolve(n)),
       timeoutMs: 100,
       schedule,
-      lateGraceMs: 100,
+      lateAckMs: 100,
       onFailure: (node, kind) => failures.push([node, kind]),
     });
     let outcome: unknown;
@@ -299,11 +299,11 @@ describe("gather with patience for late answers (writes)", () => {
     slow.resolve("applied, late");
     await flush();
     expect(outcome).toEqual(["b", "c", "slow"]);
-    // Replaced at the timeout, but its answer came in the grace: not a failure.
+    // Replaced at the timeout, but its answer came in the late-ack window: not a failure.
     expect(failures).toEqual([]);
   });
 
-  it("brings in one replica for a call that timed out and then failed in its grace, not two", async () => {
+  it("brings in one replica for a call that timed out and then failed in its late-ack window, not two", async () => {
     const { schedule, advance } = manualTimers();
     const slow = deferred<string>();
     const asked: string[] = [];
@@ -314,18 +314,18 @@ describe("gather with patience for late answers (writes)", () => {
       call: (n) => (asked.push(n), n === "slow" ? slow.promise : new Promise<string>(() => undefined)),
       timeoutMs: 100,
       schedule,
-      lateGraceMs: 100,
+      lateAckMs: 100,
     });
     void result.catch(() => undefined);
     await advance(100);
     expect(asked).toEqual(["slow", "b"]);
     slow.reject(new Error("refused"));
     await flush();
-    // b stands in for it already: its failure in the grace asks no one more.
+    // b stands in for it already: its failure in the late-ack window asks no one more.
     expect(asked).toEqual(["slow", "b"]);
   });
 
-  it("fails once the grace is over too, naming the timeout, and tells the failure once it is final", async () => {
+  it("fails once the late-ack window is over too, naming the timeout, and tells the failure once it is final", async () => {
     const { schedule, advance } = manualTimers();
     const failures: [string, string, string][] = [];
     const result = gather({
@@ -335,7 +335,7 @@ describe("gather with patience for late answers (writes)", () => {
       call: (n) => (n === "slow" ? new Promise<string>(() => undefined) : Promise.resolve(n)),
       timeoutMs: 100,
       schedule,
-      lateGraceMs: 50,
+      lateAckMs: 50,
       onFailure: (node, kind, message) => failures.push([node, kind, message]),
     });
     const failed = expect(result).rejects.toMatchObject({ acked: 1, failures: [{ node: "slow", reason: "timed out after 50 ms" }] });

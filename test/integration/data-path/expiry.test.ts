@@ -53,7 +53,7 @@ describe("expiry: ttl and expires_at", () => {
       const body = await expectError(await get(key, `&r=${r}`), 404, "not_found");
       expect(body.error.message).toContain("expired");
     }
-    // Still held (the sweep purges it after the tombstone grace), just never served.
+    // Still held (the sweep purges it after the tombstone TTL), just never served.
     expect(await replicaCopy(replicasOf(key)[0]!, key)).toMatchObject({ present: true, value: "stale" });
   });
 
