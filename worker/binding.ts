@@ -1,5 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { FULL_GRANT } from "../shared/access";
+import { ROUTER_NAME } from "../shared/config";
+import { createLogger, type Logger } from "../shared/log";
 import type {
   BatchAnswer,
   BatchOptions,
@@ -92,7 +94,7 @@ export class RingKV extends WorkerEntrypoint<Env> {
     try {
       return await operation({ grant: FULL_GRANT, background: (work) => this.ctx.waitUntil(work) });
     } catch (error) {
-      throw toBindingError(error);
+      throw toBindingError(error, clusterLogger(this.env));
     }
   }
 }
@@ -128,16 +130,25 @@ function errorFields(error: HttpError): { code: string; message: string; [field:
 }
 
 /** An error a binding caller can read: code and message, and the HTTP error body as JSON. */
-function toBindingError(error: unknown): Error {
-  const known = error instanceof HttpError ? error : internalError(error);
+function toBindingError(error: unknown, logger: Logger): Error {
+  const known = error instanceof HttpError ? error : internalError(error, logger);
   const body = { status: known.status, ...errorFields(known) };
   const thrown = new Error(`${known.code}: ${known.message}\n${ERROR_BODY_MARK}${JSON.stringify(body)}`);
   // Kept on the object for callers in the same isolate; across RPC only the message survives.
   return Object.assign(thrown, { status: known.status, code: known.code, ...known.details });
 }
 
-function internalError(error: unknown): HttpError {
-  // Ours, not the caller's: log it, and say so without leaking internals.
-  console.error("unhandled error in the RingKV binding", error);
+/** The cluster's logger, or one of its own when the cluster cannot be built (its config is the error). */
+function clusterLogger(env: Env): Logger {
+  try {
+    return clusterFor(env).logger;
+  } catch {
+    return createLogger(ROUTER_NAME, console);
+  }
+}
+
+function internalError(error: unknown, logger: Logger): HttpError {
+  // Ours, not the caller's: log it as the router logs its own, and say so without leaking internals.
+  logger.log("error", "unhandled_error", { via: "binding", error });
   return new HttpError(500, "internal_error", "ringkv failed to handle this call; see its Worker's logs");
 }
