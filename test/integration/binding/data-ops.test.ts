@@ -161,19 +161,20 @@ describe("batches through the binding", () => {
   it("refuses bad input whole with HTTP's error naming the index, applying nothing", async () => {
     const key = freshKey("untouched");
     const good = { op: "put", key, value: 1 };
-    const cases: unknown[][] = [
-      [good, { op: "rename", key }],
-      [good, { op: "get", key: "" }],
-      [good, { op: "put", key: "k" }],
-      [good, { op: "get", key: "k".repeat(600) }],
-      [good, good, { op: "put", key, value: 1, ttl: 0 }],
-      [good, "get"],
-      Array.from({ length: MAX_BATCH_OPS + 1 }, () => good),
+    const cases: [unknown[], number][] = [
+      [[good, { op: "rename", key }], 400],
+      [[good, { op: "get", key: "" }], 400],
+      [[good, { op: "put", key: "k" }], 400],
+      // Too large, as its single request is.
+      [[good, { op: "get", key: "k".repeat(600) }], 413],
+      [[good, good, { op: "put", key, value: 1, ttl: 0 }], 400],
+      [[good, "get"], 400],
+      [Array.from({ length: MAX_BATCH_OPS + 1 }, () => good), 400],
     ];
-    for (const ops of cases) {
+    for (const [ops, status] of cases) {
       const error = await thrown(() => raw.batch(ops as BatchOp[]));
       sameError(error, await httpError("/s/batch", { method: "POST", body: JSON.stringify({ ops }) }));
-      expect(error!.status).toBe(400);
+      expect(error!.status).toBe(status);
     }
     const notArray = await thrown(() => raw.batch({ ops: [good] } as never));
     expect(notArray).toMatchObject({ status: 400, code: "invalid_batch" });
