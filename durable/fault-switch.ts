@@ -38,12 +38,21 @@ export class FaultSwitch {
     else this.kv.put(STORAGE_KEY, fault);
   }
 
-  /** Lets a data operation from the router through, delays it, or says why it is refused. */
+  /**
+   * Lets a data operation from the router through, delays it, or says why it is
+   * refused. A delayed call is judged again when its delay is over: one that was
+   * waiting when the node was set down is refused, as a call arriving then is.
+   */
   async admitData(node: string): Promise<Refusal | undefined> {
     const fault = this.fault;
-    if (fault.mode === "down") return refusal("down", `${node} is down (injected fault)`);
-    if (fault.mode === "crash") return crashed(node);
-    if (fault.mode === "slow") await this.slowLine.wait(fault.delayMs);
+    if (fault.mode !== "slow") return this.refuseData(node);
+    await this.slowLine.wait(fault.delayMs);
+    return this.refuseData(node);
+  }
+
+  private refuseData(node: string): Refusal | undefined {
+    if (this.fault.mode === "down") return refusal("down", `${node} is down (injected fault)`);
+    if (this.fault.mode === "crash") return crashed(node);
     return undefined;
   }
 

@@ -117,7 +117,7 @@ export class PeriodicWork {
     if (wake.swim) await this.attempt("swim", () => gossip.wake(wake.period));
     if (wake.periodWork) {
       // A dead member's grace may have ended: the ring is rebuilt without it (and rebalanced).
-      this.deps.refreshRing();
+      await this.attempt("ring", async () => this.deps.refreshRing());
       await this.attempt("hints", () => handover.handOver(this.deps.ring()?.members ?? [], gossip.members()));
     }
     if (wake.catchUp) await this.attempt("catch-up", () => this.catchUpStep());
