@@ -43,25 +43,31 @@ export class RingKVError extends Error {
   }
 
   /**
-   * The first operation of a batch ringkv would refuse, as it refuses the
-   * batch: 400 with its `index`, for a put whose value JSON cannot carry
-   * unchanged (`invalid_value`) or a field the operation does not take
-   * (`unknown_field`; a field set to undefined is no field).
+   * The first operation of a batch ringkv would refuse for what the wire would
+   * lose, as it refuses the batch: 400 with its `index`, for a field the
+   * operation does not take (`unknown_field`; a field set to undefined is no
+   * field; HTTP's `expires_at` is `invalid_ttl`, as the binding says) or a put
+   * whose value JSON cannot carry unchanged (`invalid_value`), in ringkv's order
+   * (fields, then the value). An operation ringkv refuses on grounds the wire
+   * keeps (not an object, an unknown op, no key, a put without a value) ends
+   * the check: ringkv names it, and no later one may be named before it.
    */
   static invalidOp(ops: readonly { readonly op: string; readonly value?: unknown }[]): RingKVError | undefined {
     if (!Array.isArray(ops)) return undefined;
     for (const [index, op] of ops.entries()) {
-      const invalid = op?.op === "put" ? RingKVError.invalidValue(op.value) : undefined;
-      if (invalid !== undefined) return new RingKVError(400, invalid.code, `ops[${index}]: ${invalid.message}`, { index });
-      const allowed = op?.op === "put" ? PUT_FIELDS : KEY_FIELDS;
-      const extra =
-        typeof op === "object" && op !== null
-          ? Object.keys(op).find((k) => !allowed.includes(k) && (op as Record<string, unknown>)[k] !== undefined)
-          : undefined;
+      if (!looksWhole(op)) return undefined;
+      const fields = op as Record<string, unknown>;
+      const allowed = op.op === "put" ? PUT_FIELDS : KEY_FIELDS;
+      const extra = Object.keys(fields).find((k) => !allowed.includes(k) && fields[k] !== undefined);
+      if (extra === "expires_at" && op.op === "put") {
+        return new RingKVError(400, "invalid_ttl", `ops[${index}]: give expiresAt, not expires_at`, { index });
+      }
       if (extra !== undefined) {
         const message = `ops[${index}]: unknown field ${JSON.stringify(extra)}; a ${op.op} takes ${allowed.join(", ")}`;
         return new RingKVError(400, "unknown_field", message, { index });
       }
+      const invalid = op.op === "put" ? RingKVError.invalidValue(op.value) : undefined;
+      if (invalid !== undefined) return new RingKVError(400, invalid.code, `ops[${index}]: ${invalid.message}`, { index });
     }
     return undefined;
   }
@@ -91,3 +97,11 @@ const BODY_MARK = "ringkv-error ";
 
 const PUT_FIELDS = ["op", "key", "value", "ttl", "expiresAt"];
 const KEY_FIELDS = ["op", "key"];
+
+/** An operation of a kind ringkv knows, with a key, and a put with its value: what ringkv itself would refuse first is none of these. */
+function looksWhole(op: unknown): op is { readonly op: string; readonly key: string; readonly value?: unknown } {
+  if (typeof op !== "object" || op === null || Array.isArray(op)) return false;
+  const { op: kind, key } = op as Record<string, unknown>;
+  if (typeof key !== "string" || key === "") return false;
+  return kind === "get" || kind === "delete" || (kind === "put" && "value" in op);
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { RingKVError } from "../../client/errors";
 import { RingKVClient } from "../../client/index";
+import { batchFromValues } from "../../worker/batch-input";
+import { HttpError } from "../../worker/http";
 
 /**
  * client/errors.ts: RingKVError, the one error a ringkv call fails with, and how
@@ -160,6 +162,71 @@ describe("RingKVError.invalidOp", () => {
       message: 'ops[1]: unknown field "tll"; a put takes op, key, value, ttl, expiresAt',
       details: { index: 1 },
     });
+  });
+});
+
+describe("RingKVError.invalidOp against ringkv's own check (worker/batch-input.ts)", () => {
+  const limits = { maxKeyBytes: 512, maxValueBytes: 131_072, maxBodyBytes: 262_144 };
+  /** ringkv's refusal of `ops` as the binding's batch: its code and index. */
+  function ringkv(ops: unknown[]): { code: string; index: unknown } {
+    try {
+      batchFromValues(ops, limits, 1_800_000_000_000);
+    } catch (error) {
+      if (error instanceof HttpError) return { code: error.code, index: error.details.index };
+      throw error;
+    }
+    throw new Error("ringkv took the batch");
+  }
+
+  const cases: [string, unknown[]][] = [
+    ["an unknown op", [{ op: "upsert", key: "k", value: 1 }]],
+    [
+      "an unknown op before a NaN",
+      [
+        { op: "upsert", key: "k" },
+        { op: "put", key: "k", value: NaN },
+      ],
+    ],
+    ["a non-object before a NaN", [null, { op: "put", key: "k", value: NaN }]],
+    [
+      "an empty key before a NaN",
+      [
+        { op: "get", key: "" },
+        { op: "put", key: "k", value: NaN },
+      ],
+    ],
+    ["a put without a value", [{ op: "put", key: "k" }]],
+    ["a misspelt field and a NaN in one put", [{ op: "put", key: "k", value: NaN, tll: 1 }]],
+    ["HTTP's expires_at", [{ op: "put", key: "k", value: 1, expires_at: 5 }]],
+    [
+      "a NaN after good operations",
+      [
+        { op: "get", key: "a" },
+        { op: "put", key: "k", value: NaN },
+      ],
+    ],
+  ];
+
+  for (const [what, ops] of cases) {
+    it(`${what}: names what ringkv names, or leaves the batch for ringkv to name`, () => {
+      const client = RingKVError.invalidOp(ops as never);
+      const server = ringkv(ops);
+      if (client !== undefined) expect({ code: client.code, index: client.details.index }).toEqual(server);
+    });
+  }
+
+  it("names the operations the wire would change before ringkv sees them", () => {
+    expect(
+      RingKVError.invalidOp([
+        { op: "get", key: "a" },
+        { op: "put", key: "k", value: NaN },
+      ] as never),
+    ).toMatchObject({
+      code: "invalid_value",
+      details: { index: 1 },
+    });
+    expect(RingKVError.invalidOp([{ op: "put", key: "k", value: NaN, tll: 1 }] as never)).toMatchObject({ code: "unknown_field" });
+    expect(RingKVError.invalidOp([{ op: "put", key: "k", value: 1, expires_at: 5 }] as never)).toMatchObject({ code: "invalid_ttl" });
   });
 });
 
