@@ -3,7 +3,8 @@
  * (`[assets]` in wrangler.toml): `dashboard.html` (served at /dashboard) and
  * `dashboard/app.js`, `dashboard/app.css`. The TypeScript is bundled by esbuild
  * (the bundler wrangler itself uses) into one file with no imports, so the page
- * loads nothing but its own three files: it works offline.
+ * loads nothing but its own three files (and `app.js.map`, for developer
+ * tools): it works offline.
  *
  * `npm run dev`, `npm run build` and vitest's config call it, so a fresh clone
  * never serves (or tests against) a stale or missing page.

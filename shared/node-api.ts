@@ -111,7 +111,7 @@ export interface NodeApi {
   membership(): Promise<Refusable<MembershipReply>>;
   join(introducers: readonly string[]): Promise<Refusable<NodeStats>>;
   leave(): Promise<Refusable<LeaveResult>>;
-  // ---- operators: always answer, whatever the fault ------------------------
+  // ---- operators: inspect, stats and setFault answer whatever the fault ----
   inspect(key: string): Promise<ReadReply>;
   stats(): Promise<NodeStats>;
   /** The node's counters and histograms (shared/metrics.ts), for GET /metrics; a crashed node refuses, as it would not answer. */

@@ -13,7 +13,7 @@ export interface StoreCounts {
 /**
  * Where a replica's entries rest: rows by key, with no rules of their own. The
  * storage rules (`StoreRules`) run on top of one of these: SQLite in a node
- * (`durable/sqlite-rows.ts`), a sorted map in unit tests and the simulator
+ * (`SqliteRows` in `durable/replica-store.ts`), a sorted map in unit tests and the simulator
  * (`MemoryRows`).
  */
 export interface Rows {
