@@ -5,7 +5,7 @@ import type { Entry } from "./entry";
  * (Unix seconds). Either becomes the entry's `expiresAt`, whole Unix seconds,
  * part of the versioned entry: every replica, read repair and rebalancing carry
  * the same expiry with the same version. A read at or after it is a miss,
- * whatever replica answered. The clock is the caller's (`nowMs`).
+ * whatever replica answered. The time is the caller's (`nowMs`).
  */
 
 /** Ten years, in seconds: the longest `ttl`, and how far ahead `expires_at` may be. */

@@ -58,7 +58,7 @@ export class LogThrottle {
   admit(key: string): number | undefined {
     const now = this.now();
     const seen = this.last.get(key);
-    // A clock that went back lets the line through.
+    // Time that went back lets the line through.
     if (seen !== undefined && now >= seen.at && now - seen.at < this.intervalMs) {
       seen.suppressed++;
       return undefined;

@@ -52,7 +52,7 @@ export interface CatchUpPage {
   readonly next: string | null;
 }
 
-/** A catch-up page as a peer answers it: with the ring it holds, and for how long (its protocol clock). */
+/** A catch-up page as a peer answers it: with the ring it holds, and for how long (in its protocol time). */
 export interface CatchUpReply extends CatchUpPage {
   readonly digest: string;
   readonly ringAgeMs: number;

@@ -213,7 +213,7 @@ export class SwimMember {
     return peers.map((peer) => this.envelope(peer, { type: "leave", incarnation }));
   }
 
-  /** Every member we know of; dead and left ones with `since`, the host-clock time we learned it. O(n). */
+  /** Every member we know of; dead and left ones with `since`, the host's time when we learned it. O(n). */
   members(): MemberStatus[] {
     return [this.selfView(), ...this.others()];
   }
