@@ -313,6 +313,15 @@ export class SwimMember {
   }
 
   private relay(now: number, origin: string, msg: SwimMessage & { type: "ping-req" }): Envelope {
+    // A member that left answers no one. Its leave went to a few members only, so the
+    // asker may have missed the gossip of it: tell it, rather than ping a member that
+    // is gone (`left` is final, so this cannot be stale news the target would refute).
+    const target = this.membership.table.get(msg.target);
+    if (target?.state === "left") {
+      const gossip = this.gossipFor(origin);
+      const left: Update = { state: "left", member: msg.target, incarnation: target.incarnation };
+      return this.envelope(origin, { type: "nack", seq: msg.seq, incarnation: gossip.incarnation, updates: [left, ...gossip.updates] });
+    }
     const seq = this.nextSeq();
     this.relays.set(seq, {
       origin,

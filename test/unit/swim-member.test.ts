@@ -323,6 +323,20 @@ describe("join, leave, restart", () => {
     expect(c.get("b").member("a")).toEqual({ name: "a", state: "alive", incarnation: 1 });
   });
 
+  it("a relay asked to probe a member that left says so instead of pinging it: the asker that missed the leave learns it", () => {
+    const c = cluster(["a", "b", "c", "d"]);
+    // d's leave reaches b only; a has not heard of it.
+    c.get("b").receive(0, { from: "d", to: "b", msg: { type: "leave", incarnation: 0 } });
+    expect(c.get("a").member("d")?.state).toBe("alive");
+    const answer = c.get("b").receive(10, { from: "a", to: "b", msg: { type: "ping-req", seq: 7, target: "d", updates: [] } });
+    expect(answer.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["b>a nack"]);
+    const nack = answer[0]!.msg as SwimMessage & { type: "nack" };
+    expect(nack.seq).toBe(7);
+    expect(nack.updates[0]).toEqual({ state: "left", member: "d", incarnation: 0 });
+    c.get("a").receive(10, answer[0]!);
+    expect(c.get("a").member("d")?.state).toBe("left");
+  });
+
   it("a restart that lost its state refutes its death through the introducer's view", () => {
     const c = cluster(["a", "b", "c"]);
     c.get("a").receive(0, { from: "x", to: "a", msg: { type: "leave", incarnation: 0 } });
