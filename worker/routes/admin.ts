@@ -7,7 +7,9 @@ import { clusterFor, type Cluster } from "../cluster";
 import { badRequest, HttpError, json, rawJson } from "../http";
 import { keyFromQuery } from "../request";
 import { isNodeName } from "../../shared/config";
+import type { MemberStatus } from "../../shared/swim";
 import { liveWithout } from "../../shared/view";
+import { FAN_OUT, inBatches } from "../fan-out";
 import { bearerToken, sameSecret } from "../secret";
 
 /**
@@ -148,11 +150,23 @@ async function onNode<T>(name: string, call: () => Promise<T>): Promise<T> {
 /** A node the cluster knows: configured, or in the membership view (joined later, or left). */
 export async function knownNode(cluster: Cluster, name: string | undefined): Promise<string> {
   if (name !== undefined && cluster.config.nodes.includes(name)) return name;
-  const view = await cluster.membership.view({ fresh: true });
-  if (name === undefined || !view.members.some((m) => m.name === name)) {
-    throw new HttpError(404, "unknown_node", `no node named ${JSON.stringify(name)}; see GET /cluster`);
+  if (name !== undefined && isNodeName(name)) {
+    const view = await cluster.membership.view({ fresh: true });
+    if (view.members.some((m) => m.name === name) || (await someMemberKnows(cluster, view.members, name))) return name;
   }
-  return name;
+  throw new HttpError(404, "unknown_node", `no node named ${JSON.stringify(name)}; see GET /cluster`);
+}
+
+/**
+ * Whether any live member holds `name`. A node that joined a moment ago is known
+ * to its introducer before gossip reaches the member whose view the router
+ * asked, so a miss asks them all (at most FAN_OUT at a time): an operator's
+ * call right after a join finds the node.
+ */
+async function someMemberKnows(cluster: Cluster, members: readonly MemberStatus[], name: string): Promise<boolean> {
+  const live = members.filter((m) => m.state === "alive").map((m) => m.name);
+  const views = await inBatches(live, FAN_OUT, (node) => cluster.nodes.membership(node).catch(() => undefined));
+  return views.some((view) => view?.members.some((m) => m.name === name) === true);
 }
 
 function parseFault(body: unknown, replicaTimeoutMs: number, node: string): FaultRequest {
