@@ -19,8 +19,17 @@ export class ClusterDriver {
   now = 0;
   readonly nodes = new Set(config.nodes);
 
-  /** Wakes every node (a configured node bootstraps on first contact) and starts the clock. */
-  async start(): Promise<void> {
+  private started: Promise<void> | undefined;
+
+  /**
+   * Wakes every node (a configured node bootstraps on first contact) and starts the clock,
+   * once: a later call waits for the first, so each test can ask for a started cluster.
+   */
+  start(): Promise<void> {
+    return (this.started ??= this.wake());
+  }
+
+  private async wake(): Promise<void> {
     const views = await Promise.all([...this.nodes].map(async (node) => accepted(await stub(node).membership())));
     for (const view of views) expect(view.members.length).toBe(config.nodes.length);
     this.now = Date.now();
@@ -70,6 +79,22 @@ export class ClusterDriver {
     for (const node of observers) if ((await this.stateOf(node, member))?.state !== state) return false;
     return true;
   }
+
+  /**
+   * A whole cluster for a test to start from: started, every fault cleared, every node
+   * holding every node alive, and none catching up (a node back from a crash, or that joined,
+   * catches up on its alarm, before its reads count again); steps up to `maxPeriods` until it is.
+   */
+  async healthy(maxPeriods = 40): Promise<void> {
+    await this.start();
+    // Through each node's stub: the router may not know a node that joined yet.
+    for (const node of this.nodes) expect((await stub(node).setFault({ mode: "up" })).fault).toEqual({ mode: "up" });
+    await this.until(async () => {
+      for (const member of this.nodes) if (!(await this.allSee(this.nodes, member, "alive"))) return false;
+      for (const node of this.nodes) if ((await stub(node).stats()).catchUp !== null) return false;
+      return true;
+    }, maxPeriods);
+  }
 }
 
 export function stub(node: string) {
@@ -94,8 +119,9 @@ export interface ClusterBody {
   viewsAgree: boolean;
 }
 
-export async function clusterView(): Promise<ClusterBody> {
-  const response = await api("/cluster");
+/** GET /cluster, through the shared router or another (`routerWith`: one whose view is fetched afresh). */
+export async function clusterView(router: (path: string) => Promise<Response> = api): Promise<ClusterBody> {
+  const response = await router("/cluster");
   expect(response.status).toBe(200);
   return response.json<ClusterBody>();
 }

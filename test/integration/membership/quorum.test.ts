@@ -8,7 +8,6 @@ import { ClusterDriver, fault } from "./harness";
  * leaves one behind.
  */
 const driver = new ClusterDriver();
-let started = false;
 
 interface NodeRow {
   name: string;
@@ -23,8 +22,7 @@ async function nodes(): Promise<NodeRow[]> {
 
 /** Every node up, alive in every view, and caught up. */
 async function healthy(): Promise<void> {
-  if (!started) await driver.start();
-  started = true;
+  await driver.start();
   for (const node of driver.nodes) await fault(node, { mode: "up" });
   await driver.until(async () => {
     for (const node of driver.nodes) if (!(await driver.allSee(driver.nodes, node, "alive"))) return false;
