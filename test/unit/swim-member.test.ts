@@ -328,7 +328,9 @@ describe("join, leave, restart", () => {
     // d's leave reaches b only; a has not heard of it.
     c.get("b").receive(0, { from: "d", to: "b", msg: { type: "leave", incarnation: 0 } });
     expect(c.get("a").member("d")?.state).toBe("alive");
-    const answer = c.get("b").receive(10, { from: "a", to: "b", msg: { type: "ping-req", seq: 7, target: "d", updates: [] } });
+    const answer = c
+      .get("b")
+      .receive(10, { from: "a", to: "b", msg: { type: "ping-req", seq: 7, incarnation: 0, target: "d", updates: [] } });
     expect(answer.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["b>a nack"]);
     const nack = answer[0]!.msg as SwimMessage & { type: "nack" };
     expect(nack.seq).toBe(7);
