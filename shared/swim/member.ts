@@ -149,7 +149,7 @@ export class SwimMember {
         return [this.envelope(from, { type: "ack", seq: msg.seq, ...this.gossipFor(from) })];
       case "ping-req":
         this.merge(from, msg, now);
-        return [this.relay(now, from, msg)];
+        return this.relay(now, from, msg);
       case "ack":
         this.merge(from, msg, now);
         return this.onAck(from, msg.seq);
@@ -312,25 +312,29 @@ export class SwimMember {
     if (probe.relays.includes(from) && !probe.nacked.includes(from)) probe.nacked.push(from);
   }
 
-  private relay(now: number, origin: string, msg: SwimMessage & { type: "ping-req" }): Envelope {
-    // A member that left answers no one. Its leave went to a few members only, so the
-    // asker may have missed the gossip of it: tell it, rather than ping a member that
-    // is gone (`left` is final, so this cannot be stale news the target would refute).
+  private relay(now: number, origin: string, msg: SwimMessage & { type: "ping-req" }): Envelope[] {
+    // A leave goes to a few members only, so the asker may have missed its gossip:
+    // a relay holding the target left says so at once (a nack whose first update is
+    // that left), and still pings it, in case it is the relay whose news is stale
+    // (the target rejoined one incarnation up, which the asker then holds, and which
+    // beats the left).
     const target = this.membership.table.get(msg.target);
-    if (target?.state === "left") {
-      const gossip = this.gossipFor(origin);
-      const left: Update = { state: "left", member: msg.target, incarnation: target.incarnation };
-      return this.envelope(origin, { type: "nack", seq: msg.seq, incarnation: gossip.incarnation, updates: [left, ...gossip.updates] });
-    }
+    const told = target?.state === "left" ? [this.leftNack(origin, msg.seq, msg.target, target.incarnation)] : [];
     const seq = this.nextSeq();
     this.relays.set(seq, {
       origin,
       originSeq: msg.seq,
       target: msg.target,
       expiresAt: now + (msg.nackAfterMs ?? this.config.pingTimeoutMs),
-      nack: msg.nackAfterMs !== undefined,
+      nack: msg.nackAfterMs !== undefined && told.length === 0,
     });
-    return this.envelope(msg.target, { type: "ping", seq, ...this.gossipFor(msg.target) });
+    return [...told, this.envelope(msg.target, { type: "ping", seq, ...this.gossipFor(msg.target) })];
+  }
+
+  private leftNack(origin: string, seq: number, member: string, incarnation: number): Envelope {
+    const gossip = this.gossipFor(origin);
+    const left: Update = { state: "left", member, incarnation };
+    return this.envelope(origin, { type: "nack", seq, incarnation: gossip.incarnation, updates: [left, ...gossip.updates] });
   }
 
   private onSync(now: number, from: string, reply: boolean, members: readonly Update[]): Envelope[] {

@@ -323,7 +323,7 @@ describe("join, leave, restart", () => {
     expect(c.get("b").member("a")).toEqual({ name: "a", state: "alive", incarnation: 1 });
   });
 
-  it("a relay asked to probe a member that left says so instead of pinging it: the asker that missed the leave learns it", () => {
+  it("a relay asked to probe a member that left says so at once: the asker that missed the leave learns it", () => {
     const c = cluster(["a", "b", "c", "d"]);
     // d's leave reaches b only; a has not heard of it.
     c.get("b").receive(0, { from: "d", to: "b", msg: { type: "leave", incarnation: 0 } });
@@ -331,12 +331,24 @@ describe("join, leave, restart", () => {
     const answer = c
       .get("b")
       .receive(10, { from: "a", to: "b", msg: { type: "ping-req", seq: 7, incarnation: 0, target: "d", updates: [] } });
-    expect(answer.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["b>a nack"]);
+    // It still pings d: its own news might be the stale one.
+    expect(answer.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toEqual(["b>a nack", "b>d ping"]);
     const nack = answer[0]!.msg as SwimMessage & { type: "nack" };
     expect(nack.seq).toBe(7);
     expect(nack.updates[0]).toEqual({ state: "left", member: "d", incarnation: 0 });
     c.get("a").receive(10, answer[0]!);
     expect(c.get("a").member("d")?.state).toBe("left");
+  });
+
+  it("a relay whose left is stale (the member rejoined) still relays the member's ack, and the asker keeps it alive", () => {
+    const c = cluster(["a", "b", "c", "d"]);
+    c.get("b").receive(0, { from: "d", to: "b", msg: { type: "leave", incarnation: 0 } });
+    // d came back one incarnation up; a knows, b does not.
+    c.get("a").receive(1, { from: "d", to: "a", msg: { type: "ping", seq: 1, incarnation: 1, updates: [] } });
+    expect(c.get("a").member("d")).toEqual({ name: "d", state: "alive", incarnation: 1 });
+    const sent = c.deliver(10, [{ from: "a", to: "b", msg: { type: "ping-req", seq: 7, incarnation: 0, target: "d", updates: [] } }]);
+    expect(sent.map((e) => `${e.from}>${e.to} ${e.msg.type}`)).toContain("b>a ack");
+    expect(c.get("a").member("d")).toEqual({ name: "d", state: "alive", incarnation: 1 });
   });
 
   it("a restart that lost its state refutes its death through the introducer's view", () => {
