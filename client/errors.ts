@@ -55,6 +55,11 @@ export class RingKVError extends Error {
   static invalidOp(ops: readonly { readonly op: string; readonly value?: unknown }[]): RingKVError | undefined {
     if (!Array.isArray(ops)) return undefined;
     for (const [index, op] of ops.entries()) {
+      const reshaped = reshapedField(op);
+      if (reshaped !== undefined) {
+        const code = reshaped === "op" ? "invalid_batch" : "invalid_key";
+        return new RingKVError(400, code, `ops[${index}]: "${reshaped}" must be a string`, { index });
+      }
       if (!looksWhole(op)) return undefined;
       const fields = op as Record<string, unknown>;
       const allowed = op.op === "put" ? PUT_FIELDS : KEY_FIELDS;
@@ -97,6 +102,19 @@ const BODY_MARK = "ringkv-error ";
 
 const PUT_FIELDS = ["op", "key", "value", "ttl", "expiresAt"];
 const KEY_FIELDS = ["op", "key"];
+
+/**
+ * `op` or `key` given as an object (a String, a Date, anything with toJSON): JSON
+ * would send it as a string ringkv takes, so the check cannot stop there and
+ * leave a later value for JSON to change. Refused here, as the binding refuses it.
+ */
+function reshapedField(op: unknown): "op" | "key" | undefined {
+  if (typeof op !== "object" || op === null || Array.isArray(op)) return undefined;
+  const { op: kind, key } = op as Record<string, unknown>;
+  if (typeof kind === "object" && kind !== null) return "op";
+  if (typeof key === "object" && key !== null) return "key";
+  return undefined;
+}
 
 /** An operation of a kind ringkv knows, with a key, and a put with its value: what ringkv itself would refuse first is none of these. */
 function looksWhole(op: unknown): op is { readonly op: string; readonly key: string; readonly value?: unknown } {

@@ -91,6 +91,7 @@ export default {
 /** HEAD is GET without the body (RFC 9110): every GET route answers it with GET's status and headers. */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   if (request.method !== "HEAD") return router.fetch(request, env, ctx);
-  const response: Response = await router.fetch(new Request(request, { method: "GET" }), env, ctx);
+  // Without the body: a GET cannot carry one, and a HEAD's body means nothing.
+  const response: Response = await router.fetch(new Request(request.url, { method: "GET", headers: request.headers }), env, ctx);
   return new Response(null, response);
 }

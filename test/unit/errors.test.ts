@@ -215,6 +215,26 @@ describe("RingKVError.invalidOp against ringkv's own check (worker/batch-input.t
     });
   }
 
+  it("refuses an op or key given as an object, which JSON would send as a string, so a later NaN cannot reach ringkv as null", () => {
+    const nan = { op: "put", key: "x", value: NaN };
+    expect(RingKVError.invalidOp([{ op: "get", key: new String("a") }, nan] as never)).toMatchObject({
+      code: "invalid_key",
+      details: { index: 0 },
+    });
+    expect(RingKVError.invalidOp([{ op: new String("get"), key: "a" }, nan] as never)).toMatchObject({
+      code: "invalid_batch",
+      details: { index: 0 },
+    });
+    expect(
+      RingKVError.invalidOp([
+        { op: "get", key: new Date(0) },
+        { op: "put", key: "x", value: [undefined] },
+      ] as never),
+    ).toMatchObject({
+      code: "invalid_key",
+    });
+  });
+
   it("names the operations the wire would change before ringkv sees them", () => {
     expect(
       RingKVError.invalidOp([
