@@ -334,7 +334,12 @@ export class SwimMember {
   private leftNack(origin: string, seq: number, member: string, incarnation: number): Envelope {
     const gossip = this.gossipFor(origin);
     const left: Update = { state: "left", member, incarnation };
-    return this.envelope(origin, { type: "nack", seq, incarnation: gossip.incarnation, updates: [left, ...gossip.updates] });
+    return this.envelope(origin, {
+      type: "nack",
+      seq,
+      incarnation: gossip.incarnation,
+      updates: [left, ...gossip.updates.filter((u) => u.member !== member)],
+    });
   }
 
   private onSync(now: number, from: string, reply: boolean, members: readonly Update[]): Envelope[] {
